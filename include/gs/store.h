@@ -45,8 +45,9 @@ typedef struct gs_val {
 } gs_val;
 
 /* Opens (creating if needed) the environment in directory dir, which must
- * exist. map_bytes 0 means GS_STORE_MAP_DEFAULT_BYTES. Writes the schema
- * version on first open; a different stored version is GS_EVERSION. */
+ * exist. map_bytes 0 means GS_STORE_MAP_DEFAULT_BYTES; below
+ * GS_STORE_MAP_MIN_BYTES is GS_EINVAL. Writes the schema version on first
+ * open; a different stored version is GS_EVERSION. *out is NULL on failure. */
 int gs_store_open(const char *dir, size_t map_bytes, gs_store **out);
 
 /* Closes and NULLs *s. Safe on NULL. */
@@ -57,7 +58,9 @@ void gs_store_close(gs_store **s);
 int gs_txn_begin(gs_store *s, int write, gs_txn **out);
 
 /* Commits and frees; on failure (GS_EFULL, GS_EIO) nothing was written.
- * *t is NULL afterwards either way. */
+ * *t is NULL afterwards either way. After any call in the transaction
+ * returned GS_EFULL (or GS_EIO, GS_ENOMEM) the transaction is dead: every
+ * later call on it returns that code and commit writes nothing. */
 int gs_txn_commit(gs_txn **t);
 
 /* Aborts and frees; safe on NULL. */
@@ -69,7 +72,8 @@ int gs_get(gs_txn *t, gs_db db, const void *k, size_t klen, gs_val *v);
 
 /* Stores k -> v, replacing an existing value (for dupsort databases, adding
  * a duplicate; an identical duplicate is not an error). GS_EFULL when the
- * map is full. */
+ * map is full; GS_EINVAL in a read transaction, for an empty key, or a key
+ * (or dupsort value) over LMDB's 511-byte limit. */
 int gs_put(gs_txn *t, gs_db db, const void *k, size_t klen,
     const void *v, size_t vlen);
 
@@ -80,7 +84,10 @@ int gs_del(gs_txn *t, gs_db db, const void *k, size_t klen,
 
 /* Cursors: positioned by seek (first key >= k, or first key if k is NULL),
  * next and last; each returns 0 with borrowed key and value, or
- * GS_ENOTFOUND at the end. next walks every duplicate of a dupsort db. */
+ * GS_ENOTFOUND at the end. next walks every duplicate of a dupsort db
+ * (next on a cursor not yet positioned starts at the first entry). A cursor
+ * may be closed before or after its transaction ends; once the transaction
+ * has ended, moving it returns GS_EINVAL. key and val may be NULL. */
 int gs_cursor_open(gs_txn *t, gs_db db, gs_cursor **out);
 int gs_cursor_seek(gs_cursor *c, const void *k, size_t klen, gs_val *key,
     gs_val *val);

@@ -1,0 +1,68 @@
+/*
+ * apply.h: the single door through which any change reaches state.
+ *
+ * Local writes, imported files and (later) the network all call
+ * gs_apply_batch inside one write transaction the caller commits. For each
+ * envelope, in this order: size caps and framing, dedupe by change id
+ * (already held, pending or rejected), signature over the received bytes,
+ * unpack and field bounds, signer lookup in the roster (an unknown signer:
+ * held as pending, not folded), the static authority check (a failure:
+ * stored in `rejects` with its reason), then store, index, append to the
+ * feed, enrol or revoke. At the end of the batch, held changes whose signer
+ * became known are judged again, and every touched case is folded afresh
+ * (all cases after a Revoke). Nothing here depends on arrival order.
+ *
+ * On a store error (GS_EFULL, GS_EIO) the batch stops and the caller must
+ * abort the transaction: nothing of the batch is written.
+ */
+#ifndef GS_APPLY_H
+#define GS_APPLY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gs/change.h"
+#include "gs/node.h"
+#include "gs/store.h"
+
+enum gs_apply_status {
+	GS_APPLIED = 0,
+	GS_DUPLICATE,   /* already held, pending or rejected */
+	GS_PENDING,     /* valid signature by a key not (yet) in the roster */
+	GS_REJECTED     /* wrong by itself; recorded in `rejects` */
+};
+
+struct gs_apply_result {
+	enum gs_apply_status status;
+	int     code;                   /* GS_E* for GS_REJECTED */
+	char    reason[160];            /* for GS_REJECTED */
+	uint8_t id[GS_ID_BYTES];        /* zero when the envelope is unreadable */
+};
+
+struct gs_apply_stats {
+	uint64_t applied, duplicate, pending, rejected;
+	uint64_t released;   /* held changes applied because their signer became known */
+	uint64_t released_rejected;
+};
+
+/* Applies n envelopes (bufs[i], lens[i]) in transaction t. res may be NULL,
+ * else it receives one result per envelope. stats (may be NULL) is added
+ * to. Returns 0, or a store error after which t must be aborted. */
+int gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
+    const size_t *lens, size_t n, struct gs_apply_result *res,
+    struct gs_apply_stats *stats);
+
+/* Folds case_id afresh from its stored changes and stores the projection.
+ * *out (may be NULL) receives the new case; free with gs_case_free. */
+int gs_apply_refold(gs_node *node, gs_txn *t, const char *case_id,
+    Gs__Case **out);
+
+/* Loads the stored projection of case_id: 0, GS_ENOTFOUND or GS_EBADMSG.
+ * Free with gs_case_free. */
+int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
+
+/* Folds case_id from its stored changes without storing (verify uses it to
+ * compare with the stored projection). */
+int gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out);
+
+#endif

@@ -1,0 +1,521 @@
+/*
+ * apply.c: verify, check, store, index and fold changes, one transaction
+ * per batch.
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "gs/apply.h"
+#include "gs/error.h"
+#include "gs/fold.h"
+#include "gs/hlc.h"
+#include "gs/path.h"
+#include "gs/trust.h"
+
+struct batch {
+	gs_node               *node;
+	gs_txn                *t;
+	struct gs_apply_stats *st;
+	char                 **cases;     /* touched case ids, strdup'd */
+	size_t                 ncases, capcases;
+	bool                   roster_grew;
+	bool                   revoked;
+	uint64_t               now;
+};
+
+static int
+touch(struct batch *b, const char *case_id)
+{
+	char **nc;
+
+	for (size_t i = 0; i < b->ncases; i++)
+		if (strcmp(b->cases[i], case_id) == 0)
+			return 0;
+	if (b->ncases == b->capcases) {
+		size_t cap = b->capcases ? b->capcases * 2 : 16;
+
+		if ((nc = realloc(b->cases, cap * sizeof(*nc))) == NULL)
+			return GS_ENOMEM;
+		b->cases = nc;
+		b->capcases = cap;
+	}
+	if ((b->cases[b->ncases] = strdup(case_id)) == NULL)
+		return GS_ENOMEM;
+	b->ncases++;
+	return 0;
+}
+
+static bool
+held(gs_txn *t, gs_db db, const uint8_t *id)
+{
+	gs_val v;
+
+	return gs_get(t, db, id, GS_ID_BYTES, &v) == 0;
+}
+
+/* Records a change that is wrong by itself. Returns a store error or 0. */
+static int
+reject(struct batch *b, const uint8_t *buf, size_t len, int code,
+    const char *why, struct gs_apply_result *r)
+{
+	Gs__Reject rj;
+	gs__reject__init(&rj);
+	uint8_t *pk;
+	size_t plen;
+	int rc;
+
+	r->status = GS_REJECTED;
+	r->code = code;
+	snprintf(r->reason, sizeof(r->reason), "%s", why);
+	rj.code = code;
+	rj.reason = r->reason;
+	rj.envelope.data = (uint8_t *)(uintptr_t)buf;
+	rj.envelope.len = len;
+	rj.at_ms = b->now;
+	plen = gs__reject__get_packed_size(&rj);
+	if ((pk = malloc(plen)) == NULL)
+		return GS_ENOMEM;
+	gs__reject__pack(&rj, pk);
+	rc = gs_put(b->t, GS_DB_REJECTS, r->id, GS_ID_BYTES, pk, plen);
+	free(pk);
+	if (rc == 0 && b->st)
+		b->st->rejected++;
+	return rc;
+}
+
+static int
+feed_append(gs_txn *t, const uint8_t *id)
+{
+	gs_cursor *c = NULL;
+	gs_val k, v;
+	uint8_t key[8];
+	uint64_t last = 0;
+	int rc;
+
+	if ((rc = gs_cursor_open(t, GS_DB_FEED, &c)) != 0)
+		return rc;
+	rc = gs_cursor_last(c, &k, &v);
+	if (rc == 0 && k.len == 8)
+		last = gs_be64_get(k.data);
+	gs_cursor_close(&c);
+	if (rc != 0 && rc != GS_ENOTFOUND)
+		return rc;
+	gs_be64_put(key, last + 1);
+	return gs_put(t, GS_DB_FEED, key, sizeof(key), id, GS_ID_BYTES);
+}
+
+/* Stores an accepted change and its indexes, and applies its roster
+ * effect. */
+static int
+store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
+    size_t len, const Gs__Change *c)
+{
+	uint8_t okey[GS_KEY_BYTES + 8];
+	uint64_t hlc, own;
+	int rc;
+
+	if ((rc = gs_put(b->t, GS_DB_CHANGES, e->id, GS_ID_BYTES, buf, len)) != 0)
+		return rc;
+	memcpy(okey, c->origin.data, GS_KEY_BYTES);
+	gs_be64_put(okey + GS_KEY_BYTES, c->seq);
+	if ((rc = gs_put(b->t, GS_DB_ORIGIN, okey, sizeof(okey), e->id,
+	    GS_ID_BYTES)) != 0)
+		return rc;
+	if (gs_change_is_case_kind(c->body_case)) {
+		if ((rc = gs_put(b->t, GS_DB_CASEIDX, c->case_id,
+		    strlen(c->case_id), e->id, GS_ID_BYTES)) != 0)
+			return rc;
+		if ((rc = touch(b, c->case_id)) != 0)
+			return rc;
+	}
+	if ((rc = feed_append(b->t, e->id)) != 0)
+		return rc;
+	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
+		rc = gs_roster_enrol(b->t, c->member, e->id, c->origin.data,
+		    c->seq);
+		if (rc != 0)
+			return rc;
+		b->roster_grew = true;
+	} else if (c->body_case == GS__CHANGE__BODY_REVOKE) {
+		rc = gs_roster_revoke(b->t, c->revoke->key.data,
+		    c->revoke->after_seq);
+		if (rc != 0)
+			return rc;
+		b->revoked = true;
+	}
+	/* The node's clock never falls behind a change it holds, so its next
+	 * change sorts after everything it has seen. */
+	if ((rc = gs_meta_get_u64(b->t, "hlc", &hlc)) != 0 && rc != GS_ENOTFOUND)
+		return rc;
+	if (c->hlc > hlc && (rc = gs_meta_put_u64(b->t, "hlc", c->hlc)) != 0)
+		return rc;
+	if (memcmp(c->origin.data, gs_node_key(b->node), GS_KEY_BYTES) == 0) {
+		if ((rc = gs_meta_get_u64(b->t, "own_seq", &own)) != 0 &&
+		    rc != GS_ENOTFOUND)
+			return rc;
+		if (c->seq > own &&
+		    ((rc = gs_meta_put_u64(b->t, "own_seq", c->seq)) != 0 ||
+		    (rc = gs_meta_put_bytes(b->t, "own_prev", e->id,
+		    GS_ID_BYTES)) != 0))
+			return rc;
+	}
+	return 0;
+}
+
+/* Judges one envelope. from_pending: it is being re-judged out of the
+ * pending database (so it is not a duplicate of itself there). Returns a
+ * store error or 0; the verdict is in *r. */
+static int
+apply_one(struct batch *b, const uint8_t *buf, size_t len,
+    struct gs_apply_result *r, bool from_pending)
+{
+	char signer[GS_PATH_MAX_BYTES + 1], revoked[GS_PATH_MAX_BYTES + 1];
+	char msg[160];
+	const char *why = NULL, *rpath = NULL;
+	gs_envelope e;
+	Gs__Change *c = NULL;
+	Gs__RosterEntry *old = NULL;
+	int rc, v;
+
+	memset(r, 0, sizeof(*r));
+	memset(&e, 0, sizeof(e));
+	v = gs_envelope_decode(buf, len, &e);
+	if (v != 0) {
+		/* No change id to name it by: key the reject by the bytes. */
+		gs_change_id(buf, len, r->id);
+		if (held(b->t, GS_DB_REJECTS, r->id)) {
+			r->status = GS_DUPLICATE;
+			rc = 0;
+			if (b->st)
+				b->st->duplicate++;
+			goto out;
+		}
+		snprintf(msg, sizeof(msg), "malformed envelope: %s",
+		    gs_strerror(v));
+		rc = reject(b, buf, len, v, msg, r);
+		goto out;
+	}
+	memcpy(r->id, e.id, GS_ID_BYTES);
+	if (held(b->t, GS_DB_CHANGES, e.id) || held(b->t, GS_DB_REJECTS, e.id) ||
+	    (!from_pending && held(b->t, GS_DB_PENDING, e.id))) {
+		r->status = GS_DUPLICATE;
+		if (b->st && !from_pending)
+			b->st->duplicate++;
+		rc = 0;
+		goto out;
+	}
+	if ((v = gs_envelope_verify(&e)) != 0) {
+		rc = reject(b, buf, len, v, "bad signature", r);
+		goto out;
+	}
+	if ((v = gs_change_decode(&e, &c, &why)) != 0) {
+		rc = reject(b, buf, len, v, why ? why : gs_strerror(v), r);
+		goto out;
+	}
+	rc = gs_roster_path(b->t, c->origin.data, signer, sizeof(signer));
+	if (rc == GS_ENOTFOUND && c->body_case == GS__CHANGE__BODY_MEMBER &&
+	    memcmp(c->origin.data, gs_node_root_key(b->node), GS_KEY_BYTES) == 0 &&
+	    memcmp(c->member->key.data, c->origin.data, GS_KEY_BYTES) == 0) {
+		/* The trust root enrols itself; its own Member names it. */
+		snprintf(signer, sizeof(signer), "%s", c->member->path);
+		rc = 0;
+	}
+	if (rc == 0 && c->body_case == GS__CHANGE__BODY_REVOKE) {
+		rc = gs_roster_path(b->t, c->revoke->key.data, revoked,
+		    sizeof(revoked));
+		rpath = revoked;
+	}
+	if (rc == GS_ENOTFOUND) {
+		/* Signed by (or revoking) a key we do not know yet: hold it
+		 * until the roster grows. */
+		r->status = GS_PENDING;
+		rc = 0;
+		if (!from_pending) {
+			rc = gs_put(b->t, GS_DB_PENDING, e.id, GS_ID_BYTES, buf, len);
+			if (rc == 0 && b->st)
+				b->st->pending++;
+		}
+		goto out;
+	}
+	if (rc != 0)
+		goto out;
+	if ((v = gs_trust_check(signer, c, rpath, gs_node_root_key(b->node),
+	    &why)) != 0) {
+		rc = reject(b, buf, len, v, why, r);
+		goto out;
+	}
+	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
+		rc = gs_roster_get(b->t, c->member->key.data, &old);
+		if (rc == 0 && strcmp(old->path, c->member->path) != 0) {
+			rc = reject(b, buf, len, GS_EEXIST,
+			    "key already enrolled at another path", r);
+			goto out;
+		}
+		if (rc != 0 && rc != GS_ENOTFOUND)
+			goto out;
+	}
+	if ((rc = store_change(b, &e, buf, len, c)) != 0)
+		goto out;
+	r->status = GS_APPLIED;
+	if (b->st)
+		b->st->applied++;
+out:
+	if (old != NULL)
+		gs__roster_entry__free_unpacked(old, NULL);
+	gs_change_free(&c);
+	gs_envelope_clear(&e);
+	return rc;
+}
+
+/* Re-judges every held change until the roster stops growing. */
+static int
+release_pending(struct batch *b)
+{
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	struct gs_apply_result r;
+	uint8_t **bufs = NULL;
+	size_t *lens = NULL, n = 0, cap = 0;
+	int rc = 0;
+
+	while (b->roster_grew && rc == 0) {
+		b->roster_grew = false;
+		/* Copy first: the values die when the cursor's pages change. */
+		if ((rc = gs_cursor_open(b->t, GS_DB_PENDING, &cur)) != 0)
+			break;
+		for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+		    rc = gs_cursor_next(cur, &k, &v)) {
+			if (n == cap) {
+				size_t nc = cap ? cap * 2 : 16;
+				uint8_t **nb = realloc(bufs, nc * sizeof(*nb));
+				size_t *nl;
+
+				if (nb == NULL) {
+					rc = GS_ENOMEM;
+					break;
+				}
+				bufs = nb;
+				if ((nl = realloc(lens, nc * sizeof(*nl))) == NULL) {
+					rc = GS_ENOMEM;
+					break;
+				}
+				lens = nl;
+				cap = nc;
+			}
+			if ((bufs[n] = malloc(v.len)) == NULL) {
+				rc = GS_ENOMEM;
+				break;
+			}
+			memcpy(bufs[n], v.data, v.len);
+			lens[n++] = v.len;
+		}
+		gs_cursor_close(&cur);
+		if (rc == GS_ENOTFOUND)
+			rc = 0;
+		for (size_t i = 0; i < n && rc == 0; i++) {
+			rc = apply_one(b, bufs[i], lens[i], &r, true);
+			if (rc != 0 || r.status == GS_PENDING)
+				continue;
+			rc = gs_del(b->t, GS_DB_PENDING, r.id, GS_ID_BYTES, NULL, 0);
+			if (rc == 0 && b->st) {
+				if (r.status == GS_APPLIED)
+					b->st->released++;
+				else if (r.status == GS_REJECTED) {
+					b->st->released_rejected++;
+					b->st->rejected--;  /* counted as released_rejected */
+				}
+			}
+		}
+		for (size_t i = 0; i < n; i++)
+			free(bufs[i]);
+		n = 0;
+	}
+	free(bufs);
+	free(lens);
+	return rc;
+}
+
+int
+gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
+{
+	gs_val v;
+	int rc;
+
+	*out = NULL;
+	rc = gs_get(t, GS_DB_CASES, case_id, strlen(case_id), &v);
+	if (rc != 0)
+		return rc;
+	*out = gs__case__unpack(NULL, v.len, v.data);
+	return *out ? 0 : GS_EBADMSG;
+}
+
+int
+gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
+{
+	struct gs_fold_item *items = NULL;
+	gs_envelope *envs = NULL;
+	Gs__Change **chs = NULL;
+	char (*signers)[GS_PATH_MAX_BYTES + 1] = NULL;
+	uint8_t (*ids)[GS_ID_BYTES] = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v, ev;
+	size_t n = 0, cap = 0, klen = strlen(case_id);
+	int rc;
+
+	*out = NULL;
+	if ((rc = gs_cursor_open(t, GS_DB_CASEIDX, &cur)) != 0)
+		return rc;
+	for (rc = gs_cursor_seek(cur, case_id, klen, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		if (k.len != klen || memcmp(k.data, case_id, klen) != 0)
+			break;
+		if (v.len != GS_ID_BYTES) {
+			rc = GS_EBADMSG;
+			goto out;
+		}
+		if (n == cap) {
+			size_t nc = cap ? cap * 2 : 16;
+			void *p;
+
+			if ((p = realloc(ids, nc * sizeof(*ids))) == NULL)
+				goto nomem;
+			ids = p;
+			cap = nc;
+		}
+		memcpy(ids[n++], v.data, GS_ID_BYTES);
+	}
+	if (rc != 0 && rc != GS_ENOTFOUND)
+		goto out;
+	gs_cursor_close(&cur);
+	if (n > 0 && ((items = calloc(n, sizeof(*items))) == NULL ||
+	    (envs = calloc(n, sizeof(*envs))) == NULL ||
+	    (chs = calloc(n, sizeof(*chs))) == NULL ||
+	    (signers = calloc(n, sizeof(*signers))) == NULL))
+		goto nomem;
+	for (size_t i = 0; i < n; i++) {
+		bool isvoid;
+
+		if ((rc = gs_get(t, GS_DB_CHANGES, ids[i], GS_ID_BYTES, &ev)) != 0)
+			goto out;
+		/* Verified when it was applied; here it is only unpacked. */
+		if ((rc = gs_envelope_decode(ev.data, ev.len, &envs[i])) != 0 ||
+		    (rc = gs_change_decode(&envs[i], &chs[i], NULL)) != 0)
+			goto out;
+		rc = gs_roster_path(t, chs[i]->origin.data, signers[i],
+		    sizeof(signers[i]));
+		if (rc != 0)
+			goto out;
+		if ((rc = gs_roster_void(t, chs[i]->origin.data, chs[i]->seq,
+		    &isvoid)) != 0)
+			goto out;
+		items[i].id = ids[i];
+		items[i].change = chs[i];
+		items[i].signer = signers[i];
+		items[i].revoked = isvoid;
+	}
+	rc = gs_fold(case_id, items, n, out);
+	goto out;
+nomem:
+	rc = GS_ENOMEM;
+out:
+	gs_cursor_close(&cur);
+	for (size_t i = 0; chs != NULL && i < n; i++)
+		gs_change_free(&chs[i]);
+	for (size_t i = 0; envs != NULL && i < n; i++)
+		gs_envelope_clear(&envs[i]);
+	free(items);
+	free(envs);
+	free(chs);
+	free(signers);
+	free(ids);
+	return rc;
+}
+
+int
+gs_apply_refold(gs_node *node, gs_txn *t, const char *case_id, Gs__Case **out)
+{
+	Gs__Case *cs = NULL;
+	uint8_t *buf = NULL;
+	size_t len;
+	int rc;
+
+	(void)node;
+	if (out)
+		*out = NULL;
+	if ((rc = gs_case_fold_stored(t, case_id, &cs)) != 0)
+		goto out;
+	len = gs__case__get_packed_size(cs);
+	if ((buf = malloc(len ? len : 1)) == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	gs__case__pack(cs, buf);
+	if ((rc = gs_put(t, GS_DB_CASES, case_id, strlen(case_id), buf, len)) != 0)
+		goto out;
+	if (out) {
+		*out = cs;
+		cs = NULL;
+	}
+out:
+	free(buf);
+	gs_case_free(&cs);
+	return rc;
+}
+
+/* After a Revoke every case may change: revocation voids changes, and the
+ * keys its signer enrolled, wherever they are. Revokes are rare. */
+static int
+touch_all(struct batch *b)
+{
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	char id[GS_CASE_ID_MAX_BYTES + 1];
+	int rc;
+
+	if ((rc = gs_cursor_open(b->t, GS_DB_CASES, &cur)) != 0)
+		return rc;
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		if (k.len > GS_CASE_ID_MAX_BYTES)
+			continue;
+		memcpy(id, k.data, k.len);
+		id[k.len] = '\0';
+		if ((rc = touch(b, id)) != 0)
+			break;
+	}
+	gs_cursor_close(&cur);
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+int
+gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
+    const size_t *lens, size_t n, struct gs_apply_result *res,
+    struct gs_apply_stats *stats)
+{
+	struct batch b;
+	struct gs_apply_result scratch;
+	int rc = 0;
+
+	memset(&b, 0, sizeof(b));
+	b.node = node;
+	b.t = t;
+	b.st = stats;
+	b.now = gs_hlc_now_ms();
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = apply_one(&b, bufs[i], lens[i], res ? &res[i] : &scratch,
+		    false);
+	if (rc == 0)
+		rc = release_pending(&b);
+	if (rc == 0 && b.revoked)
+		rc = touch_all(&b);
+	for (size_t i = 0; i < b.ncases && rc == 0; i++)
+		rc = gs_apply_refold(node, t, b.cases[i], NULL);
+	for (size_t i = 0; i < b.ncases; i++)
+		free(b.cases[i]);
+	free(b.cases);
+	return rc;
+}

@@ -1,0 +1,1459 @@
+/*
+ * cli.c: argument parsing and the verbs. The manual is docs/cli.md.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "gs/apply.h"
+#include "gs/category.h"
+#include "gs/change.h"
+#include "gs/cli.h"
+#include "gs/error.h"
+#include "gs/fold.h"
+#include "gs/hlc.h"
+#include "gs/json.h"
+#include "gs/node.h"
+#include "gs/ops.h"
+#include "gs/path.h"
+#include "gs/transfer.h"
+#include "gs/trust.h"
+#include "gs/view.h"
+
+#define BUNDLE_MAX_BYTES (1 << 20)
+
+struct args {
+	const struct verb *verb;
+	const char *pos[4];
+	int         npos;
+	const char *name[GS_CLI_ARGS_MAX];
+	const char *val[GS_CLI_ARGS_MAX];
+	int         nopt;
+	int         json;
+	gs_node    *node;
+};
+
+struct verb {
+	const char *name;
+	int       (*fn)(struct args *);
+	const char *opts;    /* space separated; "name=" takes a value */
+	int         npos;    /* positional arguments required */
+	const char *usage;
+	const char *help;
+};
+
+static const struct verb *cli_verb;
+
+static int
+usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "gridnode %s: ", cli_verb ? cli_verb->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nusage: gridnode %s\n", cli_verb ? cli_verb->usage :
+	    "VERB --data DIR ...");
+	return GS_CLI_USAGE;
+}
+
+static int
+fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "gridnode %s: ", cli_verb ? cli_verb->name : "");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	return GS_CLI_FAIL;
+}
+
+static const char *
+arg(const struct args *a, const char *name)
+{
+	for (int i = 0; i < a->nopt; i++)
+		if (strcmp(a->name[i], name) == 0)
+			return a->val[i];
+	return NULL;
+}
+
+static bool
+has(const struct args *a, const char *name)
+{
+	for (int i = 0; i < a->nopt; i++)
+		if (strcmp(a->name[i], name) == 0)
+			return true;
+	return false;
+}
+
+/* Finds name in a verb's option list; *takes set when it has a value. */
+static bool
+opt_known(const char *opts, const char *name, size_t nlen, bool *takes)
+{
+	const char *p = opts;
+
+	while (*p) {
+		size_t l = strcspn(p, " ");
+		size_t bare = (l > 0 && p[l - 1] == '=') ? l - 1 : l;
+
+		if (bare == nlen && strncmp(p, name, nlen) == 0) {
+			*takes = bare != l;
+			return true;
+		}
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
+	return false;
+}
+
+static int
+parse(struct args *a, int argc, char **argv)
+{
+	static const char common[] = "data= json help";
+
+	for (int i = 0; i < argc; i++) {
+		const char *s = argv[i], *eq, *name;
+		size_t nlen;
+		bool takes;
+
+		if (strncmp(s, "--", 2) != 0 || s[2] == '\0') {
+			if (a->npos >= a->verb->npos)
+				return usage_error("unexpected argument '%s'", s);
+			a->pos[a->npos++] = s;
+			continue;
+		}
+		name = s + 2;
+		eq = strchr(name, '=');
+		nlen = eq ? (size_t)(eq - name) : strlen(name);
+		if (!opt_known(common, name, nlen, &takes) &&
+		    !opt_known(a->verb->opts, name, nlen, &takes))
+			return usage_error("unknown option --%.*s", (int)nlen,
+			    name);
+		if (a->nopt >= GS_CLI_ARGS_MAX)
+			return usage_error("too many options");
+		a->name[a->nopt] = strndup(name, nlen);
+		if (takes) {
+			if (eq)
+				a->val[a->nopt] = eq + 1;
+			else if (i + 1 < argc)
+				a->val[a->nopt] = argv[++i];
+			else
+				return usage_error("--%.*s needs a value",
+				    (int)nlen, name);
+		} else if (eq)
+			return usage_error("--%.*s takes no value", (int)nlen,
+			    name);
+		else
+			a->val[a->nopt] = "";
+		a->nopt++;
+	}
+	a->json = has(a, "json");
+	return 0;
+}
+
+static const char *
+data_dir(const struct args *a)
+{
+	const char *d = arg(a, "data");
+
+	return d ? d : getenv("GRIDNODE_DATA");
+}
+
+static int
+open_node(struct args *a)
+{
+	const char *dir = data_dir(a);
+	int rc;
+
+	if (dir == NULL || *dir == '\0')
+		return usage_error("--data DIR is required (or set GRIDNODE_DATA)");
+	rc = gs_node_open(dir, 0, &a->node);
+	if (rc == GS_ENOTFOUND)
+		return fail("%s holds no node: run 'gridnode init' first", dir);
+	if (rc != 0)
+		return fail("cannot open node in %s: %s", dir, gs_strerror(rc));
+	return 0;
+}
+
+static const char *
+actor(const struct args *a)
+{
+	const char *s = arg(a, "actor");
+
+	if (s == NULL)
+		s = getenv("GRIDNODE_ACTOR");
+	if (s == NULL)
+		s = getenv("USER");
+	return s ? s : "";
+}
+
+static void
+print_id(const struct args *a, const char *case_id, const uint8_t *id)
+{
+	char hex[2 * GS_ID_BYTES + 1];
+	struct gs_json j;
+
+	gs_hex(id, GS_ID_BYTES, hex);
+	if (!a->json) {
+		printf("%s\n", case_id ? case_id : hex);
+		return;
+	}
+	gs_json_init(&j, stdout);
+	gs_json_obj_open(&j);
+	if (case_id) {
+		gs_json_key(&j, "case");
+		gs_json_str(&j, case_id);
+	}
+	gs_json_key(&j, "change");
+	gs_json_str(&j, hex);
+	gs_json_obj_close(&j);
+	gs_json_end(&j);
+}
+
+/* Writes a drafted change and reports the outcome. */
+static int
+write_change(struct args *a, Gs__Change *c, const char *case_id)
+{
+	uint8_t id[GS_ID_BYTES];
+	char err[256];
+	int rc;
+
+	c->actor = (char *)(uintptr_t)actor(a);
+	rc = gs_ops_write(a->node, c, id, err, sizeof(err));
+	if (rc == GS_EFULL)
+		return fail("the store is full (LMDB map size reached); nothing "
+		    "was written: raise --map-size or free space");
+	if (rc != 0)
+		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
+	print_id(a, case_id, id);
+	return 0;
+}
+
+/* ---- identity and trust ---- */
+
+static int
+cmd_init(struct args *a)
+{
+	const char *dir = data_dir(a), *path = arg(a, "path");
+	const char *rk = arg(a, "root-key"), *ms = arg(a, "map-size");
+	uint8_t root[GS_KEY_BYTES];
+	char hex[2 * GS_KEY_BYTES + 1];
+	size_t map = 0;
+	struct gs_json j;
+	int rc;
+
+	if (dir == NULL)
+		return usage_error("--data DIR is required");
+	if (path == NULL)
+		return usage_error("--path is required");
+	if (gs_path_valid(path) != 0 || gs_path_is_dept(path) ?
+	    gs_path_valid(path) != 0 : false)
+		return usage_error("--path '%s' is not a valid node path "
+		    "(lowercase a-z 0-9 _ - segments joined by '/')", path);
+	if (rk && gs_unhex(rk, root, GS_KEY_BYTES) != 0)
+		return usage_error("--root-key must be 64 hex characters");
+	if (!rk && gs_path_depth(path) != 1)
+		return usage_error("--root-key is required for '%s': only a "
+		    "root (county) path is its own trust root", path);
+	if (ms) {
+		char *end;
+		unsigned long long mib = strtoull(ms, &end, 10);
+
+		if (*end != '\0' || mib < 1 || mib > (1ULL << 24))
+			return usage_error("--map-size must be MiB, 1..16777216");
+		map = (size_t)mib << 20;
+	}
+	rc = gs_node_create(dir, path, rk ? root : NULL, map, &a->node);
+	if (rc == GS_EEXIST)
+		return fail("%s already holds a node", dir);
+	if (rc != 0)
+		return fail("cannot create node in %s: %s", dir, gs_strerror(rc));
+	if (!rk) {
+		Gs__Change c;
+		gs__change__init(&c);
+		Gs__Member m;
+		gs__member__init(&m);
+		uint8_t id[GS_ID_BYTES];
+		char err[256];
+
+		/* The county enrols itself: the root of every chain. */
+		m.path = (char *)(uintptr_t)path;
+		m.key.data = (uint8_t *)(uintptr_t)gs_node_key(a->node);
+		m.key.len = GS_KEY_BYTES;
+		c.body_case = GS__CHANGE__BODY_MEMBER;
+		c.member = &m;
+		c.actor = (char *)(uintptr_t)actor(a);
+		if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
+			return fail("cannot enrol the root: %s", err);
+	}
+	gs_hex(gs_node_key(a->node), GS_KEY_BYTES, hex);
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "path");
+		gs_json_str(&j, path);
+		gs_json_key(&j, "key");
+		gs_json_str(&j, hex);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else
+		printf("节点 node %s\n公钥 key  %s\n", path, hex);
+	return 0;
+}
+
+static int
+cmd_whoami(struct args *a)
+{
+	uint64_t feed = 0, own = 0, nch = 0, npend = 0, nrej = 0, ncases = 0;
+	char parent[GS_PATH_MAX_BYTES + 1] = "";
+	char hex[2 * GS_KEY_BYTES + 1], root[2 * GS_KEY_BYTES + 1];
+	gs_txn *t = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	struct gs_json j;
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
+		return fail("%s", gs_strerror(rc));
+	gs_meta_get_u64(t, "own_seq", &own);
+	gs_meta_get_str(t, "parent_path", parent, sizeof(parent));
+	gs_store_count(t, GS_DB_CHANGES, &nch);
+	gs_store_count(t, GS_DB_PENDING, &npend);
+	gs_store_count(t, GS_DB_REJECTS, &nrej);
+	gs_store_count(t, GS_DB_CASES, &ncases);
+	if (gs_cursor_open(t, GS_DB_FEED, &cur) == 0 &&
+	    gs_cursor_last(cur, &k, &v) == 0 && k.len == 8)
+		feed = gs_be64_get(k.data);
+	gs_cursor_close(&cur);
+	gs_txn_abort(&t);
+	gs_hex(gs_node_key(a->node), GS_KEY_BYTES, hex);
+	gs_hex(gs_node_root_key(a->node), GS_KEY_BYTES, root);
+	if (!a->json) {
+		printf("节点 node      %s (%s)\n", gs_node_path(a->node),
+		    gs_path_tier_label(gs_node_path(a->node)));
+		printf("公钥 key       %s\n根 root key    %s\n", hex, root);
+		printf("上级 parent    %s\n", parent[0] ? parent : "-");
+		printf("变更 changes   %" PRIu64 " (feed %" PRIu64 ", own seq %"
+		    PRIu64 ")\n", nch, feed, own);
+		printf("待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
+		    "\n案件 cases     %" PRIu64 "\n", npend, nrej, ncases);
+		return 0;
+	}
+	gs_json_init(&j, stdout);
+	gs_json_obj_open(&j);
+	gs_json_key(&j, "path"); gs_json_str(&j, gs_node_path(a->node));
+	gs_json_key(&j, "key"); gs_json_str(&j, hex);
+	gs_json_key(&j, "root_key"); gs_json_str(&j, root);
+	gs_json_key(&j, "parent"); gs_json_str(&j, parent);
+	gs_json_key(&j, "feed_seq"); gs_json_u64(&j, feed);
+	gs_json_key(&j, "own_seq"); gs_json_u64(&j, own);
+	gs_json_key(&j, "changes"); gs_json_u64(&j, nch);
+	gs_json_key(&j, "pending"); gs_json_u64(&j, npend);
+	gs_json_key(&j, "rejects"); gs_json_u64(&j, nrej);
+	gs_json_key(&j, "cases"); gs_json_u64(&j, ncases);
+	gs_json_obj_close(&j);
+	gs_json_end(&j);
+	return 0;
+}
+
+/* Appends the stored envelope of the Member that enrolled path. */
+static int
+chain_add(gs_txn *t, const char *path, Gs__JoinBundle *b,
+    ProtobufCBinaryData *slots)
+{
+	uint8_t key[GS_KEY_BYTES];
+	Gs__RosterEntry *e = NULL;
+	gs_val v;
+	int rc;
+
+	if ((rc = gs_roster_find(t, path, key)) != 0)
+		return rc;
+	if ((rc = gs_roster_get(t, key, &e)) != 0)
+		return rc;
+	rc = gs_get(t, GS_DB_CHANGES, e->member_change.data, GS_ID_BYTES, &v);
+	gs__roster_entry__free_unpacked(e, NULL);
+	if (rc != 0)
+		return rc;
+	if ((slots[b->n_chain].data = malloc(v.len)) == NULL)
+		return GS_ENOMEM;
+	memcpy(slots[b->n_chain].data, v.data, v.len);
+	slots[b->n_chain++].len = v.len;
+	return 0;
+}
+
+static int
+cmd_enroll(struct args *a)
+{
+	const char *path = a->pos[0], *hex = a->pos[1], *out = arg(a, "out");
+	char parent[GS_PATH_MAX_BYTES + 1], anc[GS_PATH_MAX_BYTES + 1];
+	uint8_t key[GS_KEY_BYTES], id[GS_ID_BYTES], *buf = NULL;
+	ProtobufCBinaryData chain[GS_PATH_DEPTH_MAX + 1];
+	Gs__JoinBundle b;
+	gs__join_bundle__init(&b);
+	Gs__Change c;
+	gs__change__init(&c);
+	Gs__Member m;
+	gs__member__init(&m);
+	const char *paths[GS_PATH_DEPTH_MAX + 1];
+	char pbuf[GS_PATH_DEPTH_MAX + 1][GS_PATH_MAX_BYTES + 1];
+	gs_txn *t = NULL;
+	char err[256];
+	size_t len;
+	FILE *f = NULL;
+	int rc, np = 0, ret = GS_CLI_FAIL;
+
+	memset(chain, 0, sizeof(chain));
+	if (out == NULL)
+		return usage_error("--out BUNDLE is required");
+	if (gs_path_valid(path) != 0)
+		return usage_error("PATH '%s' is not a valid node path", path);
+	if (gs_unhex(hex, key, GS_KEY_BYTES) != 0)
+		return usage_error("PUBKEY must be 64 hex characters");
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if (gs_path_parent(path, parent, sizeof(parent)) != 0 ||
+	    strcmp(parent, gs_node_path(a->node)) != 0)
+		return fail("%s is not a direct child of this node (%s)", path,
+		    gs_node_path(a->node));
+	m.path = (char *)(uintptr_t)path;
+	m.key.data = key;
+	m.key.len = GS_KEY_BYTES;
+	c.body_case = GS__CHANGE__BODY_MEMBER;
+	c.member = &m;
+	c.actor = (char *)(uintptr_t)actor(a);
+	if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
+		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
+	/* The chain, root first: every ancestor's Member, then the child's. */
+	snprintf(anc, sizeof(anc), "%s", path);
+	for (;;) {
+		snprintf(pbuf[np], sizeof(pbuf[np]), "%s", anc);
+		paths[np] = pbuf[np];
+		np++;
+		if (gs_path_parent(anc, parent, sizeof(parent)) != 0)
+			break;
+		snprintf(anc, sizeof(anc), "%s", parent);
+	}
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
+		goto out;
+	b.chain = chain;
+	for (int i = np - 1; i >= 0; i--)
+		if ((rc = chain_add(t, paths[i], &b, chain)) != 0) {
+			fail("cannot build the Member chain at %s: %s", paths[i],
+			    gs_strerror(rc));
+			goto out;
+		}
+	b.version = 1;
+	b.root_key.data = (uint8_t *)(uintptr_t)gs_node_root_key(a->node);
+	b.root_key.len = GS_KEY_BYTES;
+	b.path = (char *)(uintptr_t)path;
+	b.key.data = key;
+	b.key.len = GS_KEY_BYTES;
+	b.parent_path = (char *)(uintptr_t)gs_node_path(a->node);
+	b.parent_key.data = (uint8_t *)(uintptr_t)gs_node_key(a->node);
+	b.parent_key.len = GS_KEY_BYTES;
+	b.parent_endpoint = (char *)(uintptr_t)(arg(a, "endpoint") ?
+	    arg(a, "endpoint") : "");
+	len = gs__join_bundle__get_packed_size(&b);
+	if ((buf = malloc(len)) == NULL)
+		goto out;
+	gs__join_bundle__pack(&b, buf);
+	if ((f = fopen(out, "wb")) == NULL || fwrite(buf, 1, len, f) != len ||
+	    fclose(f) != 0) {
+		f = NULL;
+		fail("cannot write %s: %s", out, strerror(errno));
+		goto out;
+	}
+	f = NULL;
+	print_id(a, NULL, id);
+	ret = 0;
+out:
+	if (f)
+		fclose(f);
+	gs_txn_abort(&t);
+	for (size_t i = 0; i < b.n_chain; i++)
+		free(chain[i].data);
+	free(buf);
+	return ret;
+}
+
+static int
+cmd_join(struct args *a)
+{
+	const char *file = a->pos[0];
+	Gs__JoinBundle *b = NULL;
+	struct gs_apply_result res[GS_PATH_DEPTH_MAX + 1];
+	const uint8_t *bufs[GS_PATH_DEPTH_MAX + 1];
+	size_t lens[GS_PATH_DEPTH_MAX + 1];
+	uint8_t *data = NULL;
+	char path[GS_PATH_MAX_BYTES + 1];
+	gs_txn *t = NULL;
+	FILE *f;
+	size_t len;
+	int rc, ret = GS_CLI_FAIL;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((f = fopen(file, "rb")) == NULL)
+		return fail("cannot read %s: %s", file, strerror(errno));
+	data = malloc(BUNDLE_MAX_BYTES + 1);
+	len = data ? fread(data, 1, BUNDLE_MAX_BYTES + 1, f) : 0;
+	fclose(f);
+	if (data == NULL || len == 0 || len > BUNDLE_MAX_BYTES) {
+		fail("%s is not a join bundle (empty or too large)", file);
+		goto out;
+	}
+	if ((b = gs__join_bundle__unpack(NULL, len, data)) == NULL ||
+	    b->version != 1 || b->root_key.len != GS_KEY_BYTES ||
+	    b->key.len != GS_KEY_BYTES || b->n_chain == 0 ||
+	    b->n_chain > GS_PATH_DEPTH_MAX + 1) {
+		fail("%s is not a valid join bundle", file);
+		goto out;
+	}
+	if (memcmp(b->root_key.data, gs_node_root_key(a->node), GS_KEY_BYTES)) {
+		fail("the bundle is for another trust root: its root key differs "
+		    "from this node's --root-key");
+		goto out;
+	}
+	if (strcmp(b->path, gs_node_path(a->node)) != 0) {
+		fail("the bundle enrols %s, but this node is %s", b->path,
+		    gs_node_path(a->node));
+		goto out;
+	}
+	if (memcmp(b->key.data, gs_node_key(a->node), GS_KEY_BYTES) != 0) {
+		fail("the bundle enrols another key, not this node's");
+		goto out;
+	}
+	for (size_t i = 0; i < b->n_chain; i++) {
+		bufs[i] = b->chain[i].data;
+		lens[i] = b->chain[i].len;
+	}
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 1, &t)) != 0 ||
+	    (rc = gs_apply_batch(a->node, t, bufs, lens, b->n_chain, res,
+	    NULL)) != 0) {
+		fail("cannot apply the bundle: %s", gs_strerror(rc));
+		goto out;
+	}
+	for (size_t i = 0; i < b->n_chain; i++)
+		if (res[i].status == GS_REJECTED) {
+			fail("the bundle's chain was rejected: %s", res[i].reason);
+			goto out;
+		}
+	if (gs_roster_path(t, gs_node_key(a->node), path, sizeof(path)) != 0 ||
+	    strcmp(path, gs_node_path(a->node)) != 0) {
+		fail("the bundle's chain does not enrol this node's key from "
+		    "the root");
+		goto out;
+	}
+	if ((rc = gs_meta_put_str(t, "parent_path", b->parent_path)) != 0 ||
+	    (b->parent_key.len == GS_KEY_BYTES && (rc = gs_meta_put_bytes(t,
+	    "parent_key", b->parent_key.data, GS_KEY_BYTES)) != 0) ||
+	    (rc = gs_meta_put_str(t, "parent_endpoint",
+	    b->parent_endpoint)) != 0 || (rc = gs_txn_commit(&t)) != 0) {
+		fail("cannot store the bundle: %s", gs_strerror(rc));
+		goto out;
+	}
+	if (a->json) {
+		struct gs_json j;
+
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "path"); gs_json_str(&j, gs_node_path(a->node));
+		gs_json_key(&j, "parent"); gs_json_str(&j, b->parent_path);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else
+		printf("已入网 joined %s, 上级 parent %s\n", gs_node_path(a->node),
+		    b->parent_path);
+	ret = 0;
+out:
+	gs_txn_abort(&t);
+	if (b)
+		gs__join_bundle__free_unpacked(b, NULL);
+	free(data);
+	return ret;
+}
+
+static int
+cmd_revoke(struct args *a)
+{
+	const char *as = arg(a, "after-seq");
+	Gs__Change c;
+	gs__change__init(&c);
+	Gs__Revoke r;
+	gs__revoke__init(&r);
+	uint8_t key[GS_KEY_BYTES];
+	char *end;
+	int rc;
+
+	if (gs_unhex(a->pos[0], key, GS_KEY_BYTES) != 0)
+		return usage_error("PUBKEY must be 64 hex characters");
+	if (as == NULL)
+		return usage_error("--after-seq N is required (the last seq "
+		    "accepted from the lost key)");
+	errno = 0;
+	r.after_seq = strtoull(as, &end, 10);
+	if (*as == '\0' || *end != '\0' || errno != 0)
+		return usage_error("--after-seq must be a number");
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	r.key.data = key;
+	r.key.len = GS_KEY_BYTES;
+	r.reason = (char *)(uintptr_t)(arg(a, "reason") ? arg(a, "reason") : "");
+	c.body_case = GS__CHANGE__BODY_REVOKE;
+	c.revoke = &r;
+	return write_change(a, &c, NULL);
+}
+
+/* ---- case verbs ---- */
+
+static int
+cmd_report(struct args *a)
+{
+	const char *cat = arg(a, "category"), *title = arg(a, "title");
+	const char *sev = arg(a, "severity"), *owner = arg(a, "for");
+	const struct gs_category *k;
+	Gs__Change c;
+	gs__change__init(&c);
+	Gs__Report r;
+	gs__report__init(&r);
+	char case_id[GS_CASE_ID_MAX_BYTES + 1];
+	int rc, s = 0;
+
+	if (cat == NULL)
+		return usage_error("--category is required");
+	if ((k = gs_category_find(cat)) == NULL)
+		return usage_error("--category '%s' is not a known category "
+		    "(see 'gridnode categories')", cat);
+	if (title == NULL)
+		return usage_error("--title is required");
+	if (sev && (s = gs_severity_parse(sev)) < 1)
+		return usage_error("--severity must be simple, complex or hard "
+		    "(简单/复杂/疑难)");
+	if (owner && (gs_path_valid(owner) != 0 || gs_path_is_dept(owner)))
+		return usage_error("--for '%s' is not a valid area path", owner);
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if (owner == NULL)
+		owner = gs_node_path(a->node);
+	else if (!gs_path_within(gs_node_path(a->node), owner))
+		return fail("--for %s is not in this node's subtree", owner);
+	if (gs_path_is_dept(owner))
+		return fail("a department cannot own a case; report at a village "
+		    "or use --for");
+	if (gs_case_id_new(owner, gs_hlc_now_ms(), case_id, sizeof(case_id)))
+		return fail("cannot make a case id for %s", owner);
+	r.category = (char *)(uintptr_t)k->key;
+	r.title = (char *)(uintptr_t)title;
+	r.description = (char *)(uintptr_t)(arg(a, "desc") ? arg(a, "desc") : "");
+	r.grid = (char *)(uintptr_t)(arg(a, "grid") ? arg(a, "grid") : "");
+	r.reporter = (char *)(uintptr_t)(arg(a, "reporter") ?
+	    arg(a, "reporter") : "");
+	r.severity = s;
+	c.body_case = GS__CHANGE__BODY_REPORT;
+	c.report = &r;
+	c.case_id = case_id;
+	return write_change(a, &c, case_id);
+}
+
+static const char *
+opt_or_empty(const struct args *a, const char *name)
+{
+	const char *s = arg(a, name);
+
+	return s ? s : "";
+}
+
+static int
+parse_hours(const char *s, const char *name, double def, double *out)
+{
+	char *end;
+
+	if (s == NULL) {
+		*out = def;
+		return 0;
+	}
+	errno = 0;
+	*out = strtod(s, &end);
+	if (*s == '\0' || *end != '\0' || errno != 0 || *out <= 0 ||
+	    *out > 24.0 * 366)
+		return usage_error("--%s must be a number of hours (0 < h <= 8784)",
+		    name);
+	return 0;
+}
+
+static int
+cmd_case_verb(struct args *a)
+{
+	const char *v = a->verb->name, *case_id = a->pos[0];
+	Gs__Change c;
+	gs__change__init(&c);
+	union {
+		Gs__Progress p; Gs__Whistle w; Gs__Return r; Gs__Dispatch d;
+		Gs__Ack k; Gs__Resolve s; Gs__FollowUp f; Gs__Reopen o;
+		Gs__Supervise u;
+	} b;
+	char dept[GS_PATH_MAX_BYTES + 2];
+	int rc, e;
+
+	if (gs_case_id_owner(case_id, NULL, 0) != 0)
+		return usage_error("CASE '%s' is not a case id "
+		    "(owner-path#ULID, as printed by report or list)", case_id);
+	c.case_id = (char *)(uintptr_t)case_id;
+	if (strcmp(v, "progress") == 0) {
+		if (arg(a, "note") == NULL)
+			return usage_error("--note is required");
+		gs__progress__init(&b.p);
+		b.p.note = (char *)(uintptr_t)arg(a, "note");
+		c.body_case = GS__CHANGE__BODY_PROGRESS;
+		c.progress = &b.p;
+	} else if (strcmp(v, "whistle") == 0) {
+		gs__whistle__init(&b.w);
+		b.w.reason = (char *)(uintptr_t)opt_or_empty(a, "reason");
+		c.body_case = GS__CHANGE__BODY_WHISTLE;
+		c.whistle = &b.w;
+	} else if (strcmp(v, "return") == 0) {
+		if (arg(a, "reason") == NULL || !*arg(a, "reason"))
+			return usage_error("--reason is required");
+		gs__return__init(&b.r);
+		b.r.reason = (char *)(uintptr_t)arg(a, "reason");
+		c.body_case = GS__CHANGE__BODY_RETURN;
+		c.return_ = &b.r;
+	} else if (strcmp(v, "dispatch") == 0) {
+		double ah, rh;
+		uint64_t now = gs_hlc_now_ms();
+
+		if (arg(a, "to") == NULL)
+			return usage_error("--to DEPT is required");
+		if ((rc = parse_hours(arg(a, "ack-hours"), "ack-hours", 2, &ah)) ||
+		    (rc = parse_hours(arg(a, "resolve-hours"), "resolve-hours",
+		    120, &rh)))
+			return rc;
+		if ((rc = open_node(a)) != 0)
+			return rc;
+		if (arg(a, "to")[0] == '@')
+			snprintf(dept, sizeof(dept), "%s/%s",
+			    gs_node_path(a->node), arg(a, "to"));
+		else
+			snprintf(dept, sizeof(dept), "%s", arg(a, "to"));
+		if (gs_path_valid(dept) != 0 || !gs_path_is_dept(dept))
+			return usage_error("--to '%s' is not a department path "
+			    "(like qianyang/cuimu/@police or @police)", arg(a, "to"));
+		gs__dispatch__init(&b.d);
+		b.d.department = dept;
+		b.d.ack_deadline_ms = now + (uint64_t)(ah * 3600000.0);
+		b.d.resolve_deadline_ms = now + (uint64_t)(rh * 3600000.0);
+		b.d.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		c.body_case = GS__CHANGE__BODY_DISPATCH;
+		c.dispatch = &b.d;
+	} else if (strcmp(v, "ack") == 0) {
+		gs__ack__init(&b.k);
+		b.k.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		c.body_case = GS__CHANGE__BODY_ACK;
+		c.ack = &b.k;
+	} else if (strcmp(v, "resolve") == 0) {
+		if (arg(a, "outcome") == NULL ||
+		    (e = gs_outcome_parse(arg(a, "outcome"))) < 1)
+			return usage_error("--outcome must be mediated, solved, "
+			    "referred or unfounded");
+		gs__resolve__init(&b.s);
+		b.s.outcome = e;
+		b.s.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		c.body_case = GS__CHANGE__BODY_RESOLVE;
+		c.resolve = &b.s;
+	} else if (strcmp(v, "followup") == 0) {
+		if (arg(a, "satisfaction") == NULL ||
+		    (e = gs_satisfaction_parse(arg(a, "satisfaction"))) < 1)
+			return usage_error("--satisfaction must be satisfied, basic "
+			    "or unsatisfied (满意/基本满意/不满意)");
+		gs__follow_up__init(&b.f);
+		b.f.satisfaction = e;
+		b.f.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		c.body_case = GS__CHANGE__BODY_FOLLOWUP;
+		c.followup = &b.f;
+	} else if (strcmp(v, "reopen") == 0) {
+		if (arg(a, "reason") == NULL || !*arg(a, "reason"))
+			return usage_error("--reason is required");
+		gs__reopen__init(&b.o);
+		b.o.reason = (char *)(uintptr_t)arg(a, "reason");
+		c.body_case = GS__CHANGE__BODY_REOPEN;
+		c.reopen = &b.o;
+	} else {
+		gs__supervise__init(&b.u);
+		b.u.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		c.body_case = GS__CHANGE__BODY_SUPERVISE;
+		c.supervise = &b.u;
+	}
+	if (a->node == NULL && (rc = open_node(a)) != 0)
+		return rc;
+	{
+		/* A case this node does not hold cannot be acted on here. */
+		gs_txn *t = NULL;
+		gs_val val;
+
+		if (gs_txn_begin(gs_node_store(a->node), 0, &t) == 0) {
+			rc = gs_get(t, GS_DB_CASES, case_id, strlen(case_id), &val);
+			gs_txn_abort(&t);
+			if (rc == GS_ENOTFOUND)
+				return fail("no case %s on this node", case_id);
+		}
+	}
+	return write_change(a, &c, NULL);
+}
+
+static int
+cmd_notice(struct args *a)
+{
+	Gs__Change c;
+	gs__change__init(&c);
+	Gs__Notice n;
+	gs__notice__init(&n);
+	int rc;
+
+	if (arg(a, "title") == NULL)
+		return usage_error("--title is required");
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	n.title = (char *)(uintptr_t)arg(a, "title");
+	n.body = (char *)(uintptr_t)opt_or_empty(a, "body");
+	c.body_case = GS__CHANGE__BODY_NOTICE;
+	c.notice = &n;
+	return write_change(a, &c, NULL);
+}
+
+/* ---- read verbs ---- */
+
+static void
+json_case_summary(struct gs_json *j, const Gs__Case *cs)
+{
+	gs_json_key(j, "id"); gs_json_str(j, cs->id);
+	gs_json_key(j, "owner"); gs_json_str(j, cs->owner);
+	gs_json_key(j, "level"); gs_json_str(j, cs->level);
+	gs_json_key(j, "status"); gs_json_str(j, gs_status_name(cs->status));
+	gs_json_key(j, "category"); gs_json_str(j, cs->category);
+	gs_json_key(j, "title"); gs_json_str(j, cs->title);
+	gs_json_key(j, "severity"); gs_json_str(j, gs_severity_name(cs->severity));
+	gs_json_key(j, "updated"); gs_json_u64(j, cs->updated_hlc);
+}
+
+static bool
+level_matches(const Gs__Case *cs, const char *want)
+{
+	int d = gs_path_depth(cs->level);
+
+	if (strcmp(want, "county") == 0 || strcmp(want, "县") == 0)
+		return d == 1;
+	if (strcmp(want, "town") == 0 || strcmp(want, "镇") == 0)
+		return d == 2;
+	if (strcmp(want, "village") == 0 || strcmp(want, "村") == 0)
+		return d == 3;
+	return strcmp(cs->level, want) == 0;
+}
+
+static int
+cmd_list(struct args *a)
+{
+	const char *st = arg(a, "status"), *lv = arg(a, "level");
+	gs_txn *t = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	struct gs_json j;
+	char when[32];
+	int rc, want = -1;
+	uint64_t n = 0;
+
+	if (st && (want = gs_status_parse(st)) < 1)
+		return usage_error("--status must be open, dispatched, resolved "
+		    "or closed");
+	if (lv && strcmp(lv, "county") && strcmp(lv, "town") &&
+	    strcmp(lv, "village") && strcmp(lv, "县") && strcmp(lv, "镇") &&
+	    strcmp(lv, "村") && gs_path_valid(lv) != 0)
+		return usage_error("--level must be county, town, village or a "
+		    "node path");
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
+	    (rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0) {
+		gs_txn_abort(&t);
+		return fail("%s", gs_strerror(rc));
+	}
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_arr_open(&j);
+	}
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		Gs__Case *cs = gs__case__unpack(NULL, v.len, v.data);
+
+		if (cs == NULL)
+			continue;
+		if ((want < 0 || (int)cs->status == want) &&
+		    (lv == NULL || level_matches(cs, lv))) {
+			n++;
+			if (a->json) {
+				gs_json_obj_open(&j);
+				json_case_summary(&j, cs);
+				gs_json_obj_close(&j);
+			} else
+				printf("%-6s %-10s %-12s %s  %s\n",
+				    gs_status_label(cs->status),
+				    gs_path_tier_label(cs->level),
+				    gs_category_label(cs->category), cs->title,
+				    cs->id);
+			(void)when;
+		}
+		gs__case__free_unpacked(cs, NULL);
+	}
+	gs_cursor_close(&cur);
+	gs_txn_abort(&t);
+	if (a->json) {
+		gs_json_arr_close(&j);
+		gs_json_end(&j);
+	} else if (n == 0)
+		printf("(无案件 no cases)\n");
+	return 0;
+}
+
+static const Gs__Assignment *
+assignment_of(const Gs__Case *cs, const char *dept)
+{
+	for (size_t i = 0; i < cs->n_assignments; i++)
+		if (strcmp(cs->assignments[i]->department, dept) == 0)
+			return cs->assignments[i];
+	return NULL;
+}
+
+static void
+show_json(const Gs__Case *cs)
+{
+	struct gs_json j;
+	char when[32];
+
+	gs_json_init(&j, stdout);
+	gs_json_obj_open(&j);
+	json_case_summary(&j, cs);
+	gs_json_key(&j, "category_label");
+	gs_json_str(&j, gs_category_label(cs->category));
+	gs_json_key(&j, "description"); gs_json_str(&j, cs->description);
+	gs_json_key(&j, "grid"); gs_json_str(&j, cs->grid);
+	gs_json_key(&j, "reporter"); gs_json_str(&j, cs->reporter);
+	gs_json_key(&j, "created_by"); gs_json_str(&j, cs->created_by);
+	gs_json_key(&j, "created"); gs_json_u64(&j, cs->created_hlc);
+	gs_json_key(&j, "outcome"); gs_json_str(&j, gs_outcome_name(cs->outcome));
+	gs_json_key(&j, "satisfaction");
+	gs_json_str(&j, gs_satisfaction_name(cs->satisfaction));
+	gs_json_key(&j, "visible");
+	gs_json_arr_open(&j);
+	for (size_t i = 0; i < cs->n_visible; i++)
+		gs_json_str(&j, cs->visible[i]);
+	gs_json_arr_close(&j);
+	gs_json_key(&j, "assignments");
+	gs_json_arr_open(&j);
+	for (size_t i = 0; i < cs->n_assignments; i++) {
+		const Gs__Assignment *as = cs->assignments[i];
+
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "department"); gs_json_str(&j, as->department);
+		gs_json_key(&j, "acked"); gs_json_bool(&j, as->acked_hlc != 0);
+		gs_json_key(&j, "resolved"); gs_json_bool(&j, as->resolved_hlc != 0);
+		gs_json_key(&j, "ack_deadline_ms"); gs_json_u64(&j, as->ack_deadline_ms);
+		gs_json_key(&j, "resolve_deadline_ms");
+		gs_json_u64(&j, as->resolve_deadline_ms);
+		gs_json_obj_close(&j);
+	}
+	gs_json_arr_close(&j);
+	gs_json_key(&j, "whistles"); gs_json_u64(&j, cs->whistles);
+	gs_json_key(&j, "supervisions"); gs_json_u64(&j, cs->supervisions);
+	gs_json_key(&j, "conflicts"); gs_json_u64(&j, cs->conflicts);
+	gs_json_key(&j, "timeline");
+	gs_json_arr_open(&j);
+	for (size_t i = 0; i < cs->n_timeline; i++) {
+		const Gs__TimelineEntry *te = cs->timeline[i];
+
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "change");
+		gs_json_hex(&j, te->change_id.data, te->change_id.len);
+		gs_json_key(&j, "hlc"); gs_json_u64(&j, te->hlc);
+		gs_json_key(&j, "time");
+		gs_json_str(&j, gs_hlc_format(te->hlc, when, sizeof(when)));
+		gs_json_key(&j, "signer"); gs_json_str(&j, te->signer);
+		gs_json_key(&j, "actor"); gs_json_str(&j, te->actor);
+		gs_json_key(&j, "kind"); gs_json_str(&j, gs_kind_name(te->kind));
+		gs_json_key(&j, "flag"); gs_json_str(&j, gs_flag_name(te->flag));
+		gs_json_key(&j, "reason"); gs_json_str(&j, te->reason);
+		gs_json_key(&j, "text"); gs_json_str(&j, te->text);
+		gs_json_obj_close(&j);
+	}
+	gs_json_arr_close(&j);
+	gs_json_obj_close(&j);
+	gs_json_end(&j);
+}
+
+static void
+show_text(const Gs__Case *cs)
+{
+	char when[32];
+
+	printf("案件 case   %s\n", cs->id);
+	printf("标题 title  %s\n", cs->title);
+	printf("类别        %s   分级 %s\n", gs_category_label(cs->category),
+	    gs_severity_label(cs->severity));
+	printf("状态 status %s (%s)   当前层级 level %s (%s)\n",
+	    gs_status_label(cs->status), gs_status_name(cs->status), cs->level,
+	    gs_path_tier_label(cs->level));
+	if (cs->description[0])
+		printf("描述        %s\n", cs->description);
+	if (cs->grid[0] || cs->reporter[0])
+		printf("网格 grid   %s   反映人 %s\n", cs->grid, cs->reporter);
+	if (cs->outcome)
+		printf("办结结果    %s\n", gs_outcome_label(cs->outcome));
+	if (cs->satisfaction)
+		printf("回访        %s\n", gs_satisfaction_label(cs->satisfaction));
+	for (size_t i = 0; i < cs->n_assignments; i++) {
+		const Gs__Assignment *as = cs->assignments[i];
+
+		printf("派单 dept   %s  %s%s\n", as->department,
+		    as->acked_hlc ? "已报到" : "未报到",
+		    as->resolved_hlc ? " 已办结" : "");
+	}
+	printf("可见 seen by");
+	for (size_t i = 0; i < cs->n_visible; i++)
+		printf(" %s", cs->visible[i]);
+	printf("\n时间线 timeline (%zu, 冲突 conflicts %u):\n", cs->n_timeline,
+	    cs->conflicts);
+	for (size_t i = 0; i < cs->n_timeline; i++) {
+		const Gs__TimelineEntry *te = cs->timeline[i];
+
+		printf("  %s  %-28s %s", gs_hlc_format(te->hlc, when, sizeof(when)),
+		    te->signer, te->text);
+		if (te->actor[0])
+			printf("  (%s)", te->actor);
+		if (te->flag == GS__FLAG__FLAG_CONFLICT)
+			printf("  [冲突 conflict: %s]", te->reason);
+		else if (te->flag == GS__FLAG__FLAG_REVOKED)
+			printf("  [已撤销 revoked]");
+		printf("\n");
+	}
+}
+
+static int
+cmd_show(struct args *a)
+{
+	Gs__Case *cs = NULL;
+	gs_txn *t = NULL;
+	int rc;
+
+	(void)assignment_of;
+	if (gs_case_id_owner(a->pos[0], NULL, 0) != 0)
+		return usage_error("CASE '%s' is not a case id", a->pos[0]);
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
+		return fail("%s", gs_strerror(rc));
+	rc = gs_case_load(t, a->pos[0], &cs);
+	gs_txn_abort(&t);
+	if (rc == GS_ENOTFOUND)
+		return fail("no case %s on this node", a->pos[0]);
+	if (rc != 0)
+		return fail("cannot read case %s: %s", a->pos[0], gs_strerror(rc));
+	if (a->json)
+		show_json(cs);
+	else
+		show_text(cs);
+	gs_case_free(&cs);
+	return 0;
+}
+
+static void
+print_fault(void *arg, const char *msg)
+{
+	struct gs_json *j = arg;
+
+	if (j)
+		gs_json_str(j, msg);
+	else
+		printf("故障 fault: %s\n", msg);
+}
+
+static int
+cmd_verify(struct args *a)
+{
+	struct gs_json j;
+	uint64_t n = 0, faults = 0;
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "faults");
+		gs_json_arr_open(&j);
+	}
+	rc = gs_view_verify(a->node, print_fault, a->json ? &j : NULL, &n,
+	    &faults);
+	if (a->json) {
+		gs_json_arr_close(&j);
+		gs_json_key(&j, "changes"); gs_json_u64(&j, n);
+		gs_json_key(&j, "ok"); gs_json_bool(&j, rc == 0 && faults == 0);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	}
+	if (rc != 0)
+		return fail("verify stopped: %s", gs_strerror(rc));
+	if (!a->json)
+		printf("%s: %" PRIu64 " changes checked, %" PRIu64 " faults\n",
+		    faults ? "校验失败 FAULTS" : "校验通过 ok", n, faults);
+	return faults ? GS_CLI_FAIL : 0;
+}
+
+static int
+cmd_digest(struct args *a)
+{
+	const char *scope = arg(a, "scope");
+	uint8_t d[GS_ID_BYTES];
+	char hex[2 * GS_ID_BYTES + 1];
+	uint64_t n;
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_view_digest(a->node, scope, d, &n)) != 0)
+		return fail("%s", gs_strerror(rc));
+	gs_hex(d, sizeof(d), hex);
+	if (a->json) {
+		struct gs_json j;
+
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "digest"); gs_json_str(&j, hex);
+		gs_json_key(&j, "count"); gs_json_u64(&j, n);
+		gs_json_key(&j, "scope"); gs_json_str(&j, scope ? scope : "");
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else
+		printf("%s %" PRIu64 "\n", hex, n);
+	return 0;
+}
+
+static int
+cmd_rejects(struct args *a)
+{
+	gs_txn *t = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	struct gs_json j;
+	char hex[2 * GS_ID_BYTES + 1];
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
+	    (rc = gs_cursor_open(t, GS_DB_REJECTS, &cur)) != 0) {
+		gs_txn_abort(&t);
+		return fail("%s", gs_strerror(rc));
+	}
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_arr_open(&j);
+	}
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		Gs__Reject *r = gs__reject__unpack(NULL, v.len, v.data);
+
+		if (r == NULL || k.len != GS_ID_BYTES)
+			continue;
+		gs_hex(k.data, GS_ID_BYTES, hex);
+		if (a->json) {
+			gs_json_obj_open(&j);
+			gs_json_key(&j, "change"); gs_json_str(&j, hex);
+			gs_json_key(&j, "code"); gs_json_str(&j, gs_strerror(r->code));
+			gs_json_key(&j, "reason"); gs_json_str(&j, r->reason);
+			gs_json_key(&j, "at_ms"); gs_json_u64(&j, r->at_ms);
+			gs_json_obj_close(&j);
+		} else
+			printf("%s  %s\n", hex, r->reason);
+		gs__reject__free_unpacked(r, NULL);
+	}
+	gs_cursor_close(&cur);
+	gs_txn_abort(&t);
+	if (a->json) {
+		gs_json_arr_close(&j);
+		gs_json_end(&j);
+	}
+	return 0;
+}
+
+static int
+cmd_categories(struct args *a)
+{
+	size_t n;
+	const struct gs_category *c = gs_category_all(&n);
+	struct gs_json j;
+
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_arr_open(&j);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (a->json) {
+			gs_json_obj_open(&j);
+			gs_json_key(&j, "key"); gs_json_str(&j, c[i].key);
+			gs_json_key(&j, "label"); gs_json_str(&j, c[i].label);
+			gs_json_obj_close(&j);
+		} else
+			printf("%-12s %s\n", c[i].key, c[i].label);
+	}
+	if (a->json) {
+		gs_json_arr_close(&j);
+		gs_json_end(&j);
+	}
+	return 0;
+}
+
+/* ---- file transfer ---- */
+
+static int
+cmd_export(struct args *a)
+{
+	const char *for_path = arg(a, "for"), *out = arg(a, "out");
+	const char *since_s = arg(a, "since");
+	struct gs_export_stats st;
+	uint64_t since = 0;
+	char tmp[4096];
+	FILE *f;
+	int rc;
+
+	if (out == NULL)
+		return usage_error("--out FILE is required");
+	if ((for_path == NULL) == !has(a, "all"))
+		return usage_error("give exactly one of --for PATH or --all");
+	if (for_path && gs_path_valid(for_path) != 0)
+		return usage_error("--for '%s' is not a valid node path", for_path);
+	if (since_s) {
+		char *end;
+
+		errno = 0;
+		since = strtoull(since_s, &end, 10);
+		if (*since_s == '\0' || *end != '\0' || errno != 0)
+			return usage_error("--since must be a feed seq number");
+	}
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	/* Write beside the target and rename, so a half-written file never
+	 * looks like an export. */
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp))
+		return usage_error("--out path too long");
+	if ((f = fopen(tmp, "wb")) == NULL)
+		return fail("cannot write %s: %s", tmp, strerror(errno));
+	rc = gs_transfer_export(a->node, for_path, since, f, &st);
+	if (fclose(f) != 0 && rc == 0)
+		rc = GS_EIO;
+	if (rc == 0 && rename(tmp, out) != 0)
+		rc = GS_EIO;
+	if (rc != 0) {
+		unlink(tmp);
+		return fail("export failed: %s", gs_strerror(rc));
+	}
+	if (a->json) {
+		struct gs_json j;
+
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "changes"); gs_json_u64(&j, st.changes);
+		gs_json_key(&j, "upto"); gs_json_u64(&j, st.upto);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else
+		printf("导出 exported %" PRIu64 " changes, feed up to %" PRIu64
+		    " (next --since %" PRIu64 ")\n", st.changes, st.upto, st.upto);
+	return 0;
+}
+
+static void
+print_reject(void *arg, const struct gs_apply_result *r)
+{
+	char hex[2 * GS_ID_BYTES + 1];
+
+	(void)arg;
+	if (r->status != GS_REJECTED)
+		return;
+	gs_hex(r->id, GS_ID_BYTES, hex);
+	fprintf(stderr, "gridnode import: rejected %.16s…: %s\n", hex, r->reason);
+}
+
+static int
+cmd_import(struct args *a)
+{
+	struct gs_apply_stats st = { 0 };
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	rc = gs_transfer_import(a->node, a->pos[0], &st, print_reject, NULL);
+	if (rc == GS_EBADMSG)
+		return fail("%s is not a gridsync export file or is truncated; "
+		    "nothing was imported", a->pos[0]);
+	if (rc == GS_EFULL)
+		return fail("the store is full (LMDB map size reached) after %"
+		    PRIu64 " changes; the rest was not imported", st.applied);
+	if (rc != 0)
+		return fail("cannot import %s: %s", a->pos[0], gs_strerror(rc));
+	if (a->json) {
+		struct gs_json j;
+
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "applied"); gs_json_u64(&j, st.applied);
+		gs_json_key(&j, "duplicate"); gs_json_u64(&j, st.duplicate);
+		gs_json_key(&j, "pending"); gs_json_u64(&j, st.pending);
+		gs_json_key(&j, "rejected");
+		gs_json_u64(&j, st.rejected + st.released_rejected);
+		gs_json_key(&j, "released"); gs_json_u64(&j, st.released);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else
+		printf("导入 imported: applied %" PRIu64 ", duplicate %" PRIu64
+		    ", pending %" PRIu64 ", rejected %" PRIu64 ", released %"
+		    PRIu64 "\n", st.applied, st.duplicate, st.pending,
+		    st.rejected + st.released_rejected, st.released);
+	return 0;
+}
+
+static int cmd_help(struct args *a);
+
+#define CASE_OPTS "actor="
+static const struct verb verbs[] = {
+	{ "init", cmd_init, "path= root-key= map-size= actor=", 0,
+	  "init --data DIR --path PATH [--root-key HEX] [--map-size MIB]",
+	  "Create a node: a new key pair and an empty store. Without --root-key "
+	  "the path must be a root (the county), which becomes its own trust root." },
+	{ "whoami", cmd_whoami, "", 0, "whoami --data DIR [--json]",
+	  "Show this node's path, keys, parent and counters." },
+	{ "enroll", cmd_enroll, "out= endpoint= actor=", 2,
+	  "enroll --data DIR PATH PUBKEY --out BUNDLE [--endpoint E]",
+	  "Sign the Member change of a direct child and write its join bundle." },
+	{ "join", cmd_join, "", 1, "join --data DIR BUNDLE",
+	  "Import a join bundle made by this node's parent." },
+	{ "revoke", cmd_revoke, "after-seq= reason= actor=", 1,
+	  "revoke --data DIR PUBKEY --after-seq N [--reason TEXT]",
+	  "Revoke a child's key: its changes with seq > N become void everywhere." },
+	{ "report", cmd_report,
+	  "category= title= desc= grid= reporter= severity= for= actor=", 0,
+	  "report --data DIR --category KEY --title T [--desc D] [--grid G] "
+	  "[--reporter R] [--severity simple|complex|hard] [--for VILLAGE]",
+	  "Report a new case (上报); prints its case id." },
+	{ "progress", cmd_case_verb, "note= " CASE_OPTS, 1,
+	  "progress --data DIR CASE --note TEXT", "Add a progress note (进展)." },
+	{ "whistle", cmd_case_verb, "reason= " CASE_OPTS, 1,
+	  "whistle --data DIR CASE [--reason TEXT]",
+	  "Escalate the case one level up (吹哨)." },
+	{ "return", cmd_case_verb, "reason= " CASE_OPTS, 1,
+	  "return --data DIR CASE --reason TEXT",
+	  "Send the case back down one level (退回)." },
+	{ "dispatch", cmd_case_verb,
+	  "to= ack-hours= resolve-hours= note= " CASE_OPTS, 1,
+	  "dispatch --data DIR CASE --to DEPT [--ack-hours H] [--resolve-hours H] "
+	  "[--note TEXT]",
+	  "Assign the case to one of this node's departments (派单); deadlines "
+	  "default to 2 h to report in and 120 h to resolve." },
+	{ "ack", cmd_case_verb, "note= " CASE_OPTS, 1,
+	  "ack --data DIR CASE [--note TEXT]",
+	  "A dispatched department reports in (报到)." },
+	{ "resolve", cmd_case_verb, "outcome= note= " CASE_OPTS, 1,
+	  "resolve --data DIR CASE --outcome mediated|solved|referred|unfounded "
+	  "[--note TEXT]", "Record the outcome (办结)." },
+	{ "followup", cmd_case_verb, "satisfaction= note= " CASE_OPTS, 1,
+	  "followup --data DIR CASE --satisfaction satisfied|basic|unsatisfied "
+	  "[--note TEXT]", "Record the resident's satisfaction and close (回访)." },
+	{ "reopen", cmd_case_verb, "reason= " CASE_OPTS, 1,
+	  "reopen --data DIR CASE --reason TEXT",
+	  "Reopen a resolved or closed case (重启)." },
+	{ "supervise", cmd_case_verb, "note= " CASE_OPTS, 1,
+	  "supervise --data DIR CASE [--note TEXT]",
+	  "Push a case from above its level (督办)." },
+	{ "notice", cmd_notice, "title= body= actor=", 0,
+	  "notice --data DIR --title T [--body B]",
+	  "Issue a notice to this node's whole subtree (通知)." },
+	{ "list", cmd_list, "status= level=", 0,
+	  "list --data DIR [--status open|dispatched|resolved|closed] "
+	  "[--level county|town|village|PATH] [--json]",
+	  "List the cases this node holds." },
+	{ "show", cmd_show, "", 1, "show --data DIR CASE [--json]",
+	  "Show a case's state and full timeline." },
+	{ "verify", cmd_verify, "", 0, "verify --data DIR [--json]",
+	  "Re-check every stored signature, id, hash chain and case; exit 1 on "
+	  "any fault." },
+	{ "digest", cmd_digest, "scope=", 0,
+	  "digest --data DIR [--scope PREFIX] [--json]",
+	  "Order-independent hash of the changes held (in a case-id scope)." },
+	{ "rejects", cmd_rejects, "", 0, "rejects --data DIR [--json]",
+	  "List rejected changes and why." },
+	{ "categories", cmd_categories, "", 0, "categories [--json]",
+	  "List the case categories." },
+	{ "export", cmd_export, "for= since= out= all", 0,
+	  "export --data DIR (--for PATH | --all) [--since N] --out FILE [--json]",
+	  "Write the changes node PATH may see into a file (USB sync)." },
+	{ "import", cmd_import, "", 1, "import --data DIR FILE [--json]",
+	  "Apply an export file; safe to repeat." },
+	{ "help", cmd_help, "", 0, "help", "List the verbs." },
+};
+
+static int
+cmd_help(struct args *a)
+{
+	(void)a;
+	printf("gridsync 网格吹哨、部门报到 — gridnode VERB --data DIR [options]\n\n");
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		printf("  %-11s %s\n", verbs[i].name, verbs[i].help);
+	printf("\n'gridnode VERB --help' shows a verb's options. Manual: "
+	    "docs/cli.md\n");
+	return 0;
+}
+
+int
+gs_cli_main(int argc, char **argv)
+{
+	struct args a;
+	int rc;
+
+	memset(&a, 0, sizeof(a));
+	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+	    strcmp(argv[1], "-h") == 0)
+		return cmd_help(&a) == 0 && argc >= 2 ? 0 :
+		    (argc < 2 ? GS_CLI_USAGE : 0);
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(argv[1], verbs[i].name) == 0)
+			a.verb = &verbs[i];
+	if (a.verb == NULL) {
+		fprintf(stderr, "gridnode: unknown verb '%s' (try 'gridnode help')\n",
+		    argv[1]);
+		return GS_CLI_USAGE;
+	}
+	cli_verb = a.verb;
+	rc = parse(&a, argc - 2, argv + 2);
+	if (rc == 0 && has(&a, "help")) {
+		printf("usage: gridnode %s\n\n%s\n", a.verb->usage, a.verb->help);
+		rc = 0;
+		goto out;
+	}
+	if (rc == 0 && a.npos < a.verb->npos)
+		rc = usage_error("missing argument%s", a.verb->npos > 1 ? "s" : "");
+	if (rc == 0)
+		rc = a.verb->fn(&a);
+out:
+	gs_node_close(&a.node);
+	for (int i = 0; i < a.nopt; i++)
+		free((char *)(uintptr_t)a.name[i]);
+	return rc;
+}

@@ -1,0 +1,115 @@
+/*
+ * ops.c: local writes through the one apply path.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs/apply.h"
+#include "gs/error.h"
+#include "gs/fold.h"
+#include "gs/hlc.h"
+#include "gs/ops.h"
+
+/* After apply, look at our own change in the folded case: a conflict means
+ * the state moved on (or never allowed it), and we refuse rather than store
+ * a change that does nothing. */
+static int
+check_fold(gs_node *n, gs_txn *t, const Gs__Change *c, const uint8_t *id,
+    char *err, size_t cap)
+{
+	Gs__Case *cs = NULL;
+	int rc;
+
+	(void)n;
+	if ((rc = gs_case_load(t, c->case_id, &cs)) != 0)
+		return rc;
+	for (size_t i = 0; i < cs->n_timeline; i++) {
+		Gs__TimelineEntry *te = cs->timeline[i];
+
+		if (te->change_id.len != GS_ID_BYTES ||
+		    memcmp(te->change_id.data, id, GS_ID_BYTES) != 0)
+			continue;
+		if (te->flag != GS__FLAG__FLAG_OK) {
+			snprintf(err, cap, "%s", te->reason);
+			rc = GS_ECONFLICT;
+		}
+		break;
+	}
+	gs_case_free(&cs);
+	return rc;
+}
+
+int
+gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
+    size_t cap)
+{
+	struct gs_apply_result r;
+	const uint8_t *bufs[1];
+	size_t lens[1];
+	uint8_t prev[GS_ID_BYTES], *env = NULL;
+	uint64_t seq = 0, hlc = 0;
+	gs_txn *t = NULL;
+	const char *why = NULL;
+	size_t len;
+	int rc;
+
+	err[0] = '\0';
+	memset(id, 0, GS_ID_BYTES);
+	if ((rc = gs_txn_begin(gs_node_store(n), 1, &t)) != 0)
+		goto out;
+	if ((rc = gs_meta_get_u64(t, "own_seq", &seq)) != 0 && rc != GS_ENOTFOUND)
+		goto out;
+	if (seq > 0 && (rc = gs_meta_get_bytes(t, "own_prev", prev,
+	    GS_ID_BYTES)) != 0)
+		goto out;
+	if ((rc = gs_meta_get_u64(t, "hlc", &hlc)) != 0 && rc != GS_ENOTFOUND)
+		goto out;
+	c->version = GS_CHANGE_VERSION;
+	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(n);
+	c->origin.len = GS_KEY_BYTES;
+	c->seq = seq + 1;
+	c->prev.data = seq > 0 ? prev : NULL;
+	c->prev.len = seq > 0 ? GS_ID_BYTES : 0;
+	c->hlc = gs_hlc_send(hlc, gs_hlc_now_ms());
+	rc = gs_change_seal(c, gs_node_secret(n), &env, &len, id, &why);
+	if (rc != 0) {
+		snprintf(err, cap, "%s", why ? why : gs_strerror(rc));
+		goto out;
+	}
+	bufs[0] = env;
+	lens[0] = len;
+	if ((rc = gs_apply_batch(n, t, bufs, lens, 1, &r, NULL)) != 0)
+		goto out;
+	switch (r.status) {
+	case GS_APPLIED:
+		break;
+	case GS_PENDING:
+		snprintf(err, cap, "this node's key is not enrolled yet "
+		    "(import its join bundle first)");
+		rc = GS_EUNTRUSTED;
+		goto out;
+	case GS_REJECTED:
+		snprintf(err, cap, "%s", r.reason);
+		rc = r.code == GS_EAUTH ? GS_EAUTH : GS_EINVAL;
+		goto out;
+	case GS_DUPLICATE:
+		snprintf(err, cap, "the same change is already stored");
+		rc = GS_EEXIST;
+		goto out;
+	}
+	if (gs_change_is_case_kind(c->body_case) &&
+	    (rc = check_fold(n, t, c, id, err, cap)) != 0)
+		goto out;
+	rc = gs_txn_commit(&t);
+out:
+	gs_txn_abort(&t);
+	free(env);
+	c->origin.data = NULL;
+	c->origin.len = 0;
+	c->prev.data = NULL;
+	c->prev.len = 0;
+	if (rc != 0)
+		memset(id, 0, GS_ID_BYTES);
+	return rc;
+}
