@@ -371,6 +371,7 @@ static int
 apply_dispatch(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 {
 	const Gs__Dispatch *b = it->change->dispatch;
+	Gs__Assignment *a;
 	int r;
 
 	if (!is_open(c)) {
@@ -381,8 +382,19 @@ apply_dispatch(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 		*why = WHY_NOT_LEVEL;
 		return 0;
 	}
-	if (assignment_find(c, b->department) != NULL) {
-		*why = WHY_DISPATCHED;
+	if ((a = assignment_find(c, b->department)) != NULL) {
+		if (c->status == GS__STATUS__DISPATCHED) {
+			*why = WHY_DISPATCHED;
+			return 0;
+		}
+		/* Open again after a whistle, return or reopen: dispatching
+		 * the same department starts its assignment afresh. */
+		a->dispatched_hlc = it->change->hlc;
+		a->ack_deadline_ms = b->ack_deadline_ms;
+		a->resolve_deadline_ms = b->resolve_deadline_ms;
+		a->acked_hlc = 0;
+		a->resolved_hlc = 0;
+		c->status = GS__STATUS__DISPATCHED;
 		return 0;
 	}
 	if ((r = assignment_add(c, b, it->change->hlc)) != 0 ||

@@ -748,6 +748,39 @@ test_conflict_dispatch_twice(void)
 	    "already dispatched to that department");
 }
 
+/* After a reopen the same department can be dispatched again: its
+ * assignment starts afresh and must report in again. */
+static void
+test_redispatch_after_reopen(void)
+{
+	struct gs_fold_item it[9];
+	Gs__Case *c;
+
+	reset();
+	it[0] = report("q/c/x", H(1));
+	it[1] = whistle("q/c/x", H(2));
+	it[2] = dispatch("q/c", H(3), "q/c/@police");
+	it[3] = ack("q/c/@police", H(4));
+	it[4] = resolve("q/c/@police", H(5), GS__OUTCOME__SOLVED, "");
+	it[5] = followup("q/c/x", H(6), GS__SATISFACTION__UNSATISFIED);
+	it[6] = reopen("q/c/x", H(7));
+	it[7] = dispatch("q/c", H(8), "q/c/@police");
+	c = fold(it, 8);
+	GS_CHECK_EQ(c->conflicts, 0);
+	GS_CHECK_EQ(c->status, GS__STATUS__DISPATCHED);
+	GS_CHECK_EQ(c->n_assignments, 1);
+	GS_CHECK_EQ(c->assignments[0]->dispatched_hlc, H(8));
+	GS_CHECK_EQ(c->assignments[0]->acked_hlc, 0);
+	GS_CHECK_EQ(c->assignments[0]->resolved_hlc, 0);
+	gs_case_free(&c);
+	/* ...and so it can report in a second time. */
+	it[8] = ack("q/c/@police", H(9));
+	c = fold(it, 9);
+	GS_CHECK_EQ(c->conflicts, 0);
+	GS_CHECK_EQ(c->assignments[0]->acked_hlc, H(9));
+	gs_case_free(&c);
+}
+
 static void
 test_conflict_ack_not_dispatched(void)
 {
@@ -1211,6 +1244,7 @@ main(void)
 	GS_RUN(test_conflict_dispatch_not_open);
 	GS_RUN(test_conflict_dispatch_not_level);
 	GS_RUN(test_conflict_dispatch_twice);
+	GS_RUN(test_redispatch_after_reopen);
 	GS_RUN(test_conflict_ack_not_dispatched);
 	GS_RUN(test_conflict_ack_not_assigned);
 	GS_RUN(test_conflict_ack_twice);
