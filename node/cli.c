@@ -255,8 +255,7 @@ cmd_init(struct args *a)
 		return usage_error("--data DIR is required");
 	if (path == NULL)
 		return usage_error("--path is required");
-	if (gs_path_valid(path) != 0 || gs_path_is_dept(path) ?
-	    gs_path_valid(path) != 0 : false)
+	if (gs_path_valid(path) != 0)
 		return usage_error("--path '%s' is not a valid node path "
 		    "(lowercase a-z 0-9 _ - segments joined by '/')", path);
 	if (rk && gs_unhex(rk, root, GS_KEY_BYTES) != 0)
@@ -868,7 +867,6 @@ cmd_list(struct args *a)
 	gs_cursor *cur = NULL;
 	gs_val k, v;
 	struct gs_json j;
-	char when[32];
 	int rc, want = -1;
 	uint64_t n = 0;
 
@@ -910,7 +908,6 @@ cmd_list(struct args *a)
 				    gs_path_tier_label(cs->level),
 				    gs_category_label(cs->category), cs->title,
 				    cs->id);
-			(void)when;
 		}
 		gs__case__free_unpacked(cs, NULL);
 	}
@@ -922,15 +919,6 @@ cmd_list(struct args *a)
 	} else if (n == 0)
 		printf("(无案件 no cases)\n");
 	return 0;
-}
-
-static const Gs__Assignment *
-assignment_of(const Gs__Case *cs, const char *dept)
-{
-	for (size_t i = 0; i < cs->n_assignments; i++)
-		if (strcmp(cs->assignments[i]->department, dept) == 0)
-			return cs->assignments[i];
-	return NULL;
 }
 
 static void
@@ -1022,9 +1010,15 @@ show_text(const Gs__Case *cs)
 	for (size_t i = 0; i < cs->n_assignments; i++) {
 		const Gs__Assignment *as = cs->assignments[i];
 
-		printf("派单 dept   %s  %s%s\n", as->department,
-		    as->acked_hlc ? "已报到" : "未报到",
-		    as->resolved_hlc ? " 已办结" : "");
+		char ack[32], res[32];
+
+		gs_hlc_format(GS_HLC_MAKE(as->ack_deadline_ms, 0), ack,
+		    sizeof(ack));
+		gs_hlc_format(GS_HLC_MAKE(as->resolve_deadline_ms, 0), res,
+		    sizeof(res));
+		printf("派单 dept   %s  %s%s  报到时限 %s  办结时限 %s\n",
+		    as->department, as->acked_hlc ? "已报到" : "未报到",
+		    as->resolved_hlc ? " 已办结" : "", ack, res);
 	}
 	printf("可见 seen by");
 	for (size_t i = 0; i < cs->n_visible; i++)
@@ -1053,7 +1047,6 @@ cmd_show(struct args *a)
 	gs_txn *t = NULL;
 	int rc;
 
-	(void)assignment_of;
 	if (gs_case_id_owner(a->pos[0], NULL, 0) != 0)
 		return usage_error("CASE '%s' is not a case id", a->pos[0]);
 	if ((rc = open_node(a)) != 0)
