@@ -63,7 +63,7 @@ move() {
 	gn "$to" import "$f"
 }
 
-mkdir -p "$work/files"
+mkdir -p "$work/files" "$work/nodes"
 
 step "建立演示县：县、镇、两个村、派出所" \
      "Building the demo county: county, town, two villages, police station"
@@ -128,6 +128,18 @@ GRIDNODE_ACTOR=网格员张秀英 gn $V followup "$case_id" \
     >/dev/null
 move $V $T
 move $T $P
+
+step "小事不出村、大事不出镇：县和上寨村看不到这起案件" \
+     "Scope: the county and village shangzhai never receive this case"
+move $T qianyang/cuimu/shangzhai
+move $T qianyang
+for n in qianyang/cuimu/shangzhai qianyang; do
+	if gn "$n" show "$case_id" >/dev/null 2>&1; then
+		echo "demo: $n should not hold $case_id" >&2
+		exit 1
+	fi
+	printf '   %-26s 无此案件 / does not hold the case\n' "$n"
+done
 
 holders=($V $T $P)
 for n in "${holders[@]}"; do

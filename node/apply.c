@@ -57,17 +57,18 @@ held(gs_txn *t, gs_db db, const uint8_t *id)
 	return gs_get(t, db, id, GS_ID_BYTES, &v) == 0;
 }
 
-/* Records a change that is wrong by itself. Returns a store error or 0. */
+/* Records an envelope that is wrong by itself, keyed by the hash of the
+ * whole envelope (ekey). Returns a store error or 0. */
 static int
-reject(struct batch *b, const uint8_t *buf, size_t len, int code,
-    const char *why, struct gs_apply_result *r)
+reject(struct batch *b, const uint8_t *ekey, const uint8_t *buf, size_t len,
+    int code, const char *why, bool decoded, struct gs_apply_result *r)
 {
 	Gs__Reject rj;
-	gs__reject__init(&rj);
 	uint8_t *pk;
 	size_t plen;
 	int rc;
 
+	gs__reject__init(&rj);
 	r->status = GS_REJECTED;
 	r->code = code;
 	snprintf(r->reason, sizeof(r->reason), "%s", why);
@@ -76,11 +77,15 @@ reject(struct batch *b, const uint8_t *buf, size_t len, int code,
 	rj.envelope.data = (uint8_t *)(uintptr_t)buf;
 	rj.envelope.len = len;
 	rj.at_ms = b->now;
+	if (decoded) {
+		rj.change_id.data = r->id;
+		rj.change_id.len = GS_ID_BYTES;
+	}
 	plen = gs__reject__get_packed_size(&rj);
 	if ((pk = malloc(plen)) == NULL)
 		return GS_ENOMEM;
 	gs__reject__pack(&rj, pk);
-	rc = gs_put(b->t, GS_DB_REJECTS, r->id, GS_ID_BYTES, pk, plen);
+	rc = gs_put(b->t, GS_DB_REJECTS, ekey, GS_ID_BYTES, pk, plen);
 	free(pk);
 	if (rc == 0 && b->st)
 		b->st->rejected++;
@@ -175,6 +180,7 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 {
 	char signer[GS_PATH_MAX_BYTES + 1], revoked[GS_PATH_MAX_BYTES + 1];
 	char msg[160];
+	uint8_t ekey[GS_ID_BYTES];
 	const char *why = NULL, *rpath = NULL;
 	gs_envelope e;
 	Gs__Change *c = NULL;
@@ -183,24 +189,25 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 
 	memset(r, 0, sizeof(*r));
 	memset(&e, 0, sizeof(e));
+	/* Rejects are keyed by the whole envelope: the same bad bytes again
+	 * are a duplicate, but a forged copy never blocks the genuine one. */
+	gs_change_id(buf, len, ekey);
 	v = gs_envelope_decode(buf, len, &e);
-	if (v != 0) {
-		/* No change id to name it by: key the reject by the bytes. */
-		gs_change_id(buf, len, r->id);
-		if (held(b->t, GS_DB_REJECTS, r->id)) {
-			r->status = GS_DUPLICATE;
-			rc = 0;
-			if (b->st)
-				b->st->duplicate++;
-			goto out;
-		}
-		snprintf(msg, sizeof(msg), "malformed envelope: %s",
-		    gs_strerror(v));
-		rc = reject(b, buf, len, v, msg, r);
+	memcpy(r->id, v == 0 ? e.id : ekey, GS_ID_BYTES);
+	if (held(b->t, GS_DB_REJECTS, ekey)) {
+		r->status = GS_DUPLICATE;
+		if (b->st && !from_pending)
+			b->st->duplicate++;
+		rc = 0;
 		goto out;
 	}
-	memcpy(r->id, e.id, GS_ID_BYTES);
-	if (held(b->t, GS_DB_CHANGES, e.id) || held(b->t, GS_DB_REJECTS, e.id) ||
+	if (v != 0) {
+		snprintf(msg, sizeof(msg), "malformed envelope: %s",
+		    gs_strerror(v));
+		rc = reject(b, ekey, buf, len, v, msg, false, r);
+		goto out;
+	}
+	if (held(b->t, GS_DB_CHANGES, e.id) ||
 	    (!from_pending && held(b->t, GS_DB_PENDING, e.id))) {
 		r->status = GS_DUPLICATE;
 		if (b->st && !from_pending)
@@ -209,11 +216,12 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 		goto out;
 	}
 	if ((v = gs_envelope_verify(&e)) != 0) {
-		rc = reject(b, buf, len, v, "bad signature", r);
+		rc = reject(b, ekey, buf, len, v, "bad signature", true, r);
 		goto out;
 	}
 	if ((v = gs_change_decode(&e, &c, &why)) != 0) {
-		rc = reject(b, buf, len, v, why ? why : gs_strerror(v), r);
+		rc = reject(b, ekey, buf, len, v, why ? why : gs_strerror(v),
+		    true, r);
 		goto out;
 	}
 	rc = gs_roster_path(b->t, c->origin.data, signer, sizeof(signer));
@@ -245,14 +253,14 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 		goto out;
 	if ((v = gs_trust_check(signer, c, rpath, gs_node_root_key(b->node),
 	    &why)) != 0) {
-		rc = reject(b, buf, len, v, why, r);
+		rc = reject(b, ekey, buf, len, v, why, true, r);
 		goto out;
 	}
 	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
 		rc = gs_roster_get(b->t, c->member->key.data, &old);
 		if (rc == 0 && strcmp(old->path, c->member->path) != 0) {
-			rc = reject(b, buf, len, GS_EEXIST,
-			    "key already enrolled at another path", r);
+			rc = reject(b, ekey, buf, len, GS_EEXIST,
+			    "key already enrolled at another path", true, r);
 			goto out;
 		}
 		if (rc != 0 && rc != GS_ENOTFOUND)

@@ -196,15 +196,18 @@ actor(const struct args *a)
 	return s ? s : "";
 }
 
+/* Prints a written change: its id, or for a new case the case id; --json
+ * gives both. */
 static void
-print_id(const struct args *a, const char *case_id, const uint8_t *id)
+print_id(const struct args *a, const char *case_id, bool new_case,
+    const uint8_t *id)
 {
 	char hex[2 * GS_ID_BYTES + 1];
 	struct gs_json j;
 
 	gs_hex(id, GS_ID_BYTES, hex);
 	if (!a->json) {
-		printf("%s\n", case_id ? case_id : hex);
+		printf("%s\n", new_case ? case_id : hex);
 		return;
 	}
 	gs_json_init(&j, stdout);
@@ -221,7 +224,7 @@ print_id(const struct args *a, const char *case_id, const uint8_t *id)
 
 /* Writes a drafted change and reports the outcome. */
 static int
-write_change(struct args *a, Gs__Change *c, const char *case_id)
+write_change(struct args *a, Gs__Change *c, bool new_case)
 {
 	uint8_t id[GS_ID_BYTES];
 	char err[256];
@@ -234,8 +237,21 @@ write_change(struct args *a, Gs__Change *c, const char *case_id)
 		    "was written: raise --map-size or free space");
 	if (rc != 0)
 		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
-	print_id(a, case_id, id);
+	print_id(a, c->case_id[0] ? c->case_id : NULL, new_case, id);
 	return 0;
+}
+
+/* Parses a decimal u64 with no sign and no trailing text: 0 or -1. */
+static int
+parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+
+	if (s == NULL || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return *end != '\0' || errno != 0 ? -1 : 0;
 }
 
 /* ---- identity and trust ---- */
@@ -264,10 +280,9 @@ cmd_init(struct args *a)
 		return usage_error("--root-key is required for '%s': only a "
 		    "root (county) path is its own trust root", path);
 	if (ms) {
-		char *end;
-		unsigned long long mib = strtoull(ms, &end, 10);
+		uint64_t mib;
 
-		if (*end != '\0' || mib < 1 || mib > (1ULL << 24))
+		if (parse_u64(ms, &mib) != 0 || mib < 1 || mib > (1ULL << 24))
 			return usage_error("--map-size must be MiB, 1..16777216");
 		map = (size_t)mib << 20;
 	}
@@ -474,7 +489,7 @@ cmd_enroll(struct args *a)
 		goto out;
 	}
 	f = NULL;
-	print_id(a, NULL, id);
+	print_id(a, NULL, false, id);
 	ret = 0;
 out:
 	if (f)
@@ -592,7 +607,6 @@ cmd_revoke(struct args *a)
 	Gs__Revoke r;
 	gs__revoke__init(&r);
 	uint8_t key[GS_KEY_BYTES];
-	char *end;
 	int rc;
 
 	if (gs_unhex(a->pos[0], key, GS_KEY_BYTES) != 0)
@@ -600,9 +614,7 @@ cmd_revoke(struct args *a)
 	if (as == NULL)
 		return usage_error("--after-seq N is required (the last seq "
 		    "accepted from the lost key)");
-	errno = 0;
-	r.after_seq = strtoull(as, &end, 10);
-	if (*as == '\0' || *end != '\0' || errno != 0)
+	if (parse_u64(as, &r.after_seq) != 0)
 		return usage_error("--after-seq must be a number");
 	if ((rc = open_node(a)) != 0)
 		return rc;
@@ -611,7 +623,7 @@ cmd_revoke(struct args *a)
 	r.reason = (char *)(uintptr_t)(arg(a, "reason") ? arg(a, "reason") : "");
 	c.body_case = GS__CHANGE__BODY_REVOKE;
 	c.revoke = &r;
-	return write_change(a, &c, NULL);
+	return write_change(a, &c, false);
 }
 
 /* ---- case verbs ---- */
@@ -662,7 +674,7 @@ cmd_report(struct args *a)
 	c.body_case = GS__CHANGE__BODY_REPORT;
 	c.report = &r;
 	c.case_id = case_id;
-	return write_change(a, &c, case_id);
+	return write_change(a, &c, true);
 }
 
 static const char *
@@ -807,7 +819,7 @@ cmd_case_verb(struct args *a)
 				return fail("no case %s on this node", case_id);
 		}
 	}
-	return write_change(a, &c, NULL);
+	return write_change(a, &c, false);
 }
 
 static int
@@ -827,7 +839,7 @@ cmd_notice(struct args *a)
 	n.body = (char *)(uintptr_t)opt_or_empty(a, "body");
 	c.body_case = GS__CHANGE__BODY_NOTICE;
 	c.notice = &n;
-	return write_change(a, &c, NULL);
+	return write_change(a, &c, false);
 }
 
 /* ---- read verbs ---- */
@@ -1164,12 +1176,21 @@ cmd_rejects(struct args *a)
 	    rc = gs_cursor_next(cur, &k, &v)) {
 		Gs__Reject *r = gs__reject__unpack(NULL, v.len, v.data);
 
-		if (r == NULL || k.len != GS_ID_BYTES)
+		if (r == NULL)
 			continue;
-		gs_hex(k.data, GS_ID_BYTES, hex);
+		/* Name it by its change id; an envelope that never decoded
+		 * has none, so by the hash of its bytes. */
+		if (r->change_id.len == GS_ID_BYTES)
+			gs_hex(r->change_id.data, GS_ID_BYTES, hex);
+		else
+			gs_hex(k.data, k.len < GS_ID_BYTES ? k.len : GS_ID_BYTES,
+			    hex);
 		if (a->json) {
 			gs_json_obj_open(&j);
 			gs_json_key(&j, "change"); gs_json_str(&j, hex);
+			gs_json_key(&j, "envelope");
+			gs_json_hex(&j, k.data, k.len < GS_ID_BYTES ? k.len :
+			    GS_ID_BYTES);
 			gs_json_key(&j, "code"); gs_json_str(&j, gs_strerror(r->code));
 			gs_json_key(&j, "reason"); gs_json_str(&j, r->reason);
 			gs_json_key(&j, "at_ms"); gs_json_u64(&j, r->at_ms);
@@ -1233,14 +1254,8 @@ cmd_export(struct args *a)
 		return usage_error("give exactly one of --for PATH or --all");
 	if (for_path && gs_path_valid(for_path) != 0)
 		return usage_error("--for '%s' is not a valid node path", for_path);
-	if (since_s) {
-		char *end;
-
-		errno = 0;
-		since = strtoull(since_s, &end, 10);
-		if (*since_s == '\0' || *end != '\0' || errno != 0)
-			return usage_error("--since must be a feed seq number");
-	}
+	if (since_s && parse_u64(since_s, &since) != 0)
+		return usage_error("--since must be a feed seq number");
 	if ((rc = open_node(a)) != 0)
 		return rc;
 	/* Write beside the target and rename, so a half-written file never
@@ -1320,6 +1335,10 @@ cmd_import(struct args *a)
 		    ", pending %" PRIu64 ", rejected %" PRIu64 ", released %"
 		    PRIu64 "\n", st.applied, st.duplicate, st.pending,
 		    st.rejected + st.released_rejected, st.released);
+	if (st.rejected + st.released_rejected > 0)
+		return fail("%" PRIu64 " changes were rejected (the rest was "
+		    "applied); 'gridnode rejects' lists them with reasons",
+		    st.rejected + st.released_rejected);
 	return 0;
 }
 

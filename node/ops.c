@@ -109,6 +109,9 @@ out:
 	c->origin.len = 0;
 	c->prev.data = NULL;
 	c->prev.len = 0;
+	c->version = 0;
+	c->seq = 0;
+	c->hlc = 0;
 	if (rc != 0)
 		memset(id, 0, GS_ID_BYTES);
 	return rc;

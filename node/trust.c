@@ -37,7 +37,13 @@ check_member(const char *signer, const Gs__Change *c, const uint8_t *root_key,
 	const Gs__Member *m = c->member;
 	char parent[GS_PATH_MAX_BYTES + 1];
 
-	if (gs_path_parent(m->path, parent, sizeof(parent)) == GS_ENOTFOUND) {
+	int rc = gs_path_parent(m->path, parent, sizeof(parent));
+
+	if (rc != 0 && rc != GS_ENOTFOUND) {
+		*why = "member path is invalid";
+		return GS_EAUTH;
+	}
+	if (rc == GS_ENOTFOUND) {
 		/* Only the configured root may enrol a root path: itself. */
 		if (root_key == NULL ||
 		    memcmp(c->origin.data, root_key, GS_KEY_BYTES) != 0 ||
@@ -301,6 +307,36 @@ gs_roster_void(gs_txn *t, const uint8_t *key, uint64_t seq, bool *isvoid)
 		e = NULL;
 	}
 out:
+	if (e != NULL)
+		gs__roster_entry__free_unpacked(e, NULL);
+	return rc;
+}
+
+int
+gs_roster_chained(gs_txn *t, const uint8_t *key, bool *chained)
+{
+	uint8_t cur[GS_KEY_BYTES];
+	Gs__RosterEntry *e = NULL;
+	int depth, rc = 0;
+
+	memcpy(cur, key, GS_KEY_BYTES);
+	*chained = false;
+	for (depth = 0; depth <= GS_PATH_DEPTH_MAX; depth++) {
+		rc = gs_roster_get(t, cur, &e);
+		if (rc == GS_ENOTFOUND) {
+			rc = 0;
+			break;
+		}
+		if (rc != 0 || e->signer.len != GS_KEY_BYTES)
+			break;
+		if (memcmp(e->signer.data, cur, GS_KEY_BYTES) == 0) {
+			*chained = true;
+			break;
+		}
+		memcpy(cur, e->signer.data, GS_KEY_BYTES);
+		gs__roster_entry__free_unpacked(e, NULL);
+		e = NULL;
+	}
 	if (e != NULL)
 		gs__roster_entry__free_unpacked(e, NULL);
 	return rc;

@@ -113,7 +113,7 @@ verify_changes(gs_node *n, gs_txn *t, struct vstate *vs, uint64_t *count)
 	    rc = gs_cursor_next(cur, &k, &v)) {
 		gs_envelope e;
 		Gs__Change *c = NULL;
-		bool isvoid;
+		bool chained;
 
 		(*count)++;
 		memset(&e, 0, sizeof(e));
@@ -131,8 +131,8 @@ verify_changes(gs_node *n, gs_txn *t, struct vstate *vs, uint64_t *count)
 		else if (gs_roster_path(t, c->origin.data, signer,
 		    sizeof(signer)) != 0)
 			fault(vs, "change %s: signer is not enrolled", hex, NULL);
-		else if (gs_roster_void(t, c->origin.data, 0, &isvoid) == 0 &&
-		    isvoid)
+		else if (gs_roster_chained(t, c->origin.data, &chained) == 0 &&
+		    !chained)
 			fault(vs, "change %s: signer %s does not chain to the root",
 			    hex, signer);
 		gs_change_free(&c);

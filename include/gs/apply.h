@@ -3,8 +3,9 @@
  *
  * Local writes, imported files and (later) the network all call
  * gs_apply_batch inside one write transaction the caller commits. For each
- * envelope, in this order: size caps and framing, dedupe by change id
- * (already held, pending or rejected), signature over the received bytes,
+ * envelope, in this order: the same envelope bytes rejected before (a
+ * duplicate), size caps and framing, dedupe by change id (already held or
+ * pending), signature over the received bytes,
  * unpack and field bounds, signer lookup in the roster (an unknown signer:
  * held as pending, not folded), the static authority check (a failure:
  * stored in `rejects` with its reason), then store, index, append to the
@@ -27,7 +28,7 @@
 
 enum gs_apply_status {
 	GS_APPLIED = 0,
-	GS_DUPLICATE,   /* already held, pending or rejected */
+	GS_DUPLICATE,   /* already held or pending, or these bytes were rejected */
 	GS_PENDING,     /* valid signature by a key not (yet) in the roster */
 	GS_REJECTED     /* wrong by itself; recorded in `rejects` */
 };
@@ -36,7 +37,7 @@ struct gs_apply_result {
 	enum gs_apply_status status;
 	int     code;                   /* GS_E* for GS_REJECTED */
 	char    reason[160];            /* for GS_REJECTED */
-	uint8_t id[GS_ID_BYTES];        /* zero when the envelope is unreadable */
+	uint8_t id[GS_ID_BYTES];        /* change id; for unreadable bytes, their hash */
 };
 
 struct gs_apply_stats {

@@ -29,7 +29,7 @@ typedef enum gs_db {
 	GS_DB_CASES,     /* case id -> packed Gs__Case projection */
 	GS_DB_ROSTER,    /* key (32) -> packed Gs__RosterEntry */
 	GS_DB_PENDING,   /* change id -> envelope by a not yet known signer */
-	GS_DB_REJECTS,   /* change id -> packed Gs__Reject */
+	GS_DB_REJECTS,   /* envelope hash -> packed Gs__Reject */
 	GS_DB_META,      /* name -> value */
 	GS_DB__COUNT
 } gs_db;

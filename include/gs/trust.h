@@ -53,6 +53,11 @@ int gs_roster_revoke(gs_txn *t, const uint8_t *key, uint64_t after_seq);
 int gs_roster_void(gs_txn *t, const uint8_t *key, uint64_t seq,
     bool *isvoid);
 
+/* Whether key's enrolment chain reaches a self-signed (root) entry,
+ * revocations aside: the structural check `verify` makes. 0 or a store
+ * error; the answer in *chained. */
+int gs_roster_chained(gs_txn *t, const uint8_t *key, bool *chained);
+
 /* Finds the first unrevoked key enrolled at path (a scan): 0 or
  * GS_ENOTFOUND. */
 int gs_roster_find(gs_txn *t, const char *path, uint8_t key[32]);

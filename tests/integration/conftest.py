@@ -4,6 +4,7 @@ Run with `make integration`, which sets GRIDNODE to the built binary.
 """
 
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -27,7 +28,9 @@ def gridnode():
 @pytest.fixture
 def tree(gridnode, tmp_path):
     """The whole test county (gridsync.TREE_PATHS), enrolled and joined.
-    After the test every node must still pass `verify`."""
+    After the test every node must still pass `verify`; the temp dir is
+    removed when it does (kept for a look when it does not)."""
     t = gridsync.Tree(tmp_path / "county")
     yield t
     t.verify_all()
+    shutil.rmtree(t.base, ignore_errors=True)

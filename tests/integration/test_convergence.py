@@ -11,6 +11,7 @@ trial must end in exactly the state of importing them in natural order.
 """
 
 import random
+import shutil
 
 import pytest
 
@@ -104,7 +105,9 @@ def cs(gridnode, tmp_path_factory):
     out.keys = {n.path: n.key for n in tree}
     out.town_digest = t.digest()
     out.town_cases = {i: t.show(i) for i in t.case_ids()}
-    return out
+    yield out
+    tree.verify_all()
+    shutil.rmtree(base, ignore_errors=True)
 
 
 def observer(cs, name):
@@ -165,7 +168,8 @@ def reference(cs):
     res = import_all(n, [f])
     snap = snapshot(n)
     assert snap["pending"] == 0
-    assert res[0]["applied"] + res[0]["pending"] == len(cs.records), res
+    assert res[0]["applied"] == len(cs.records), res
+    assert res[0]["pending"] == res[0]["released"], res
     return snap
 
 
@@ -210,7 +214,7 @@ def test_any_order_any_split_same_state(cs, reference):
             rng.shuffle(o)
             yield o
 
-    revoke_before = revoke_after = dup_trials = 0
+    revoke_before = revoke_after = dup_trials = held = 0
     for trial, order in enumerate(orders()):
         pos = {i: k for k, i in enumerate(order)}
         if pos[rev] < min(pos[i] for i in revoked_i):
@@ -244,17 +248,22 @@ def test_any_order_any_split_same_state(cs, reference):
                                   "pending": 0, "rejected": 0,
                                   "released": 0}, res
             once = res[:again] + res[again + 1:]
-        # Each record is applied or held once, and all held are released.
-        assert sum(r["applied"] + r["pending"] for r in once) == len(recs), res
+        # Each record is folded once (`applied` counts the held changes an
+        # import released too), and everything held is released.
+        assert sum(r["applied"] for r in once) == len(recs), res
         assert (sum(r["released"] for r in res) ==
                 sum(r["pending"] for r in res)), res
+        held += sum(r["pending"] for r in res) > 0
 
         snap = snapshot(n)
         check_case_flags(cs, snap)
+        v = n.verify()
+        assert (v["ok"], v["faults"]) == (True, []), v
         assert snap == reference, "trial %d (order %s, files %d)" % (
             trial, order[:8], nfiles)
     assert revoke_before > 0 and revoke_after > 0
     assert dup_trials > 0
+    assert held >= TRIALS // 2   # most orders put some signer's Member late
 
 
 def test_pending_until_member_arrives(cs, reference):
@@ -276,11 +285,18 @@ def test_pending_until_member_arrives(cs, reference):
     assert n.whoami()["pending"] == by_police
     # Held changes are not folded: the police's work is not in the case.
     a = n.show(cs.cases["lifecycle"])
-    assert "ack" not in [e["kind"] for e in a["timeline"]]
+    assert [e["kind"] for e in a["timeline"]] == [
+        "report", "whistle", "dispatch", "followup"]
+    # Without the police's resolve the follow-up is a conflict for now;
+    # the fold decides again when the Member arrives.
+    assert a["status"] == "dispatched"
+    assert (a["timeline"][3]["flag"], a["timeline"][3]["reason"]) == (
+        "conflict", "case is not resolved")
 
     r2 = n.import_(f2)
     assert {k: r2[k] for k in IMPORT_KEYS} == {
-        "applied": 1, "duplicate": 0, "pending": 0, "rejected": 0,
-        "released": by_police}
+        "applied": 1 + by_police, "duplicate": 0, "pending": 0,
+        "rejected": 0, "released": by_police}
     assert n.whoami()["pending"] == 0
     assert snapshot(n) == reference
+    assert n.verify()["ok"] is True

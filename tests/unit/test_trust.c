@@ -1,0 +1,889 @@
+/*
+ * test_trust.c: the static authority table (DESIGN.md §3) and the roster.
+ *
+ * gs_trust_check is exercised kind by kind on the tree q (county), q/c and
+ * q/d (towns), q/c/x, q/c/y and q/d/z (villages), q/c/@police and
+ * q/d/@police (town departments), q/@justice (a county department) and
+ * q/c/x/@x (a department attached to a village). Every case below is owned
+ * by q/c/x unless it says otherwise. Changes are built by hand: trust looks
+ * only at the signer's path and the change, never at signatures.
+ *
+ * The roster functions run over a real store in a mkdtemp directory.
+ */
+#include <dirent.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <unistd.h>
+
+#include "gs_test.h"
+
+#include "gs/change.h"
+#include "gs/error.h"
+#include "gs/path.h"
+#include "gs/store.h"
+#include "gs/trust.h"
+
+#define CID      "q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1AB"  /* owned by q/c/x */
+#define TOWN_CID "q/c#01JD3QZ8W6X5N4M2K9R7T0V1AB"    /* owned by q/c */
+
+/* A hand-built change and the bodies its pointers lead to. */
+struct tc {
+	Gs__Change    ch;
+	Gs__Member    member;
+	Gs__Revoke    revoke;
+	Gs__Report    report;
+	Gs__Progress  progress;
+	Gs__Whistle   whistle;
+	Gs__Return    ret;
+	Gs__Dispatch  dispatch;
+	Gs__Ack       ack;
+	Gs__Resolve   resolve;
+	Gs__FollowUp  followup;
+	Gs__Reopen    reopen;
+	Gs__Supervise supervise;
+	Gs__Notice    notice;
+	Gs__Rollup    rollup;
+	uint8_t       origin[GS_KEY_BYTES];
+	uint8_t       key[GS_KEY_BYTES];
+};
+
+static uint8_t root_key[GS_KEY_BYTES];
+
+static char *
+unconst(const char *s)
+{
+	return (char *)(uintptr_t)s;
+}
+
+/* Fills t with a change of kind on case_id (ignored for non-case kinds),
+ * origin filled with byte 0x22, every body initialised. */
+static Gs__Change *
+tc_make(struct tc *t, int kind, const char *case_id)
+{
+	memset(t, 0, sizeof(*t));
+	gs__change__init(&t->ch);
+	gs__member__init(&t->member);
+	gs__revoke__init(&t->revoke);
+	gs__report__init(&t->report);
+	gs__progress__init(&t->progress);
+	gs__whistle__init(&t->whistle);
+	gs__return__init(&t->ret);
+	gs__dispatch__init(&t->dispatch);
+	gs__ack__init(&t->ack);
+	gs__resolve__init(&t->resolve);
+	gs__follow_up__init(&t->followup);
+	gs__reopen__init(&t->reopen);
+	gs__supervise__init(&t->supervise);
+	gs__notice__init(&t->notice);
+	gs__rollup__init(&t->rollup);
+	memset(t->origin, 0x22, sizeof(t->origin));
+	memset(t->key, 0x33, sizeof(t->key));
+	t->ch.version = GS_CHANGE_VERSION;
+	t->ch.origin.data = t->origin;
+	t->ch.origin.len = GS_KEY_BYTES;
+	t->ch.seq = 1;
+	t->ch.hlc = (uint64_t)1700000000000ULL << 16;
+	t->ch.body_case = (Gs__Change__BodyCase)kind;
+	if (gs_change_is_case_kind(kind))
+		t->ch.case_id = unconst(case_id);
+	switch (kind) {
+	case GS__CHANGE__BODY_MEMBER:
+		t->member.key.data = t->key;
+		t->member.key.len = GS_KEY_BYTES;
+		t->ch.member = &t->member;
+		break;
+	case GS__CHANGE__BODY_REVOKE:
+		t->revoke.key.data = t->key;
+		t->revoke.key.len = GS_KEY_BYTES;
+		t->ch.revoke = &t->revoke;
+		break;
+	case GS__CHANGE__BODY_REPORT:
+		t->report.category = unconst("neighbor");
+		t->report.title = unconst("宅基地边界纠纷");
+		t->ch.report = &t->report;
+		break;
+	case GS__CHANGE__BODY_PROGRESS:
+		t->ch.progress = &t->progress;
+		break;
+	case GS__CHANGE__BODY_WHISTLE:
+		t->ch.whistle = &t->whistle;
+		break;
+	case GS__CHANGE__BODY_RETURN:
+		t->ret.reason = unconst("村里能调");
+		t->ch.return_ = &t->ret;
+		break;
+	case GS__CHANGE__BODY_DISPATCH:
+		t->dispatch.department = unconst("q/c/@police");
+		t->ch.dispatch = &t->dispatch;
+		break;
+	case GS__CHANGE__BODY_ACK:
+		t->ch.ack = &t->ack;
+		break;
+	case GS__CHANGE__BODY_RESOLVE:
+		t->resolve.outcome = GS__OUTCOME__MEDIATED;
+		t->ch.resolve = &t->resolve;
+		break;
+	case GS__CHANGE__BODY_FOLLOWUP:
+		t->followup.satisfaction = GS__SATISFACTION__SATISFIED;
+		t->ch.followup = &t->followup;
+		break;
+	case GS__CHANGE__BODY_REOPEN:
+		t->reopen.reason = unconst("又吵起来了");
+		t->ch.reopen = &t->reopen;
+		break;
+	case GS__CHANGE__BODY_SUPERVISE:
+		t->ch.supervise = &t->supervise;
+		break;
+	case GS__CHANGE__BODY_NOTICE:
+		t->notice.title = unconst("防汛通知");
+		t->ch.notice = &t->notice;
+		break;
+	case GS__CHANGE__BODY_ROLLUP:
+		t->rollup.period = unconst("2024-06-01");
+		t->ch.rollup = &t->rollup;
+		break;
+	default:
+		break;
+	}
+	return &t->ch;
+}
+
+/* gs_trust_check's result, also checking *why: NULL exactly when allowed. */
+static int
+judge(const char *signer, const Gs__Change *c, const char *revoked_path,
+    const uint8_t *root)
+{
+	const char *why = "unset";
+	int rc;
+
+	rc = gs_trust_check(signer, c, revoked_path, root, &why);
+	if (rc == 0)
+		GS_CHECK(why == NULL);
+	else
+		GS_CHECK(why != NULL && why[0] != '\0');
+	/* why may be NULL: the verdict must not change. */
+	GS_CHECK_EQ(gs_trust_check(signer, c, revoked_path, root, NULL), rc);
+	return rc;
+}
+
+/* A case kind on CID. */
+static int
+kind_on(int kind, const char *signer)
+{
+	struct tc t;
+
+	return judge(signer, tc_make(&t, kind, CID), NULL, root_key);
+}
+
+/* The sentence gs_trust_check gives for a refusal. */
+static const char *
+why_of(const char *signer, const Gs__Change *c, const char *revoked_path)
+{
+	const char *why = NULL;
+
+	(void)gs_trust_check(signer, c, revoked_path, root_key, &why);
+	return why;
+}
+
+static int
+member(const char *signer, const char *path)
+{
+	struct tc t;
+
+	tc_make(&t, GS__CHANGE__BODY_MEMBER, NULL);
+	t.member.path = unconst(path);
+	return judge(signer, &t.ch, NULL, root_key);
+}
+
+static void
+test_member(void)
+{
+	struct tc t;
+
+	/* Parent signs child, for every tier and for departments. */
+	GS_CHECK_EQ(member("q", "q/c"), 0);
+	GS_CHECK_EQ(member("q", "q/@justice"), 0);
+	GS_CHECK_EQ(member("q/c", "q/c/x"), 0);
+	GS_CHECK_EQ(member("q/c", "q/c/@police"), 0);
+	GS_CHECK_EQ(member("q/c/x", "q/c/x/@x"), 0);
+
+	/* A grandparent, a sibling, the node itself, a child, a department
+	 * (even the parent's own department) may not. */
+	GS_CHECK_EQ(member("q", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/d", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/c/y", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/c/x", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/c/x", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/c/@police", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/@justice", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(member("q/c", "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_MEMBER, NULL);
+	t.member.path = unconst("q/c/x");
+	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	    "a Member must be signed by the node at the parent path");
+
+	/* Root self-enrolment: only the configured root key, only itself. */
+	tc_make(&t, GS__CHANGE__BODY_MEMBER, NULL);
+	t.member.path = unconst("q");
+	memcpy(t.origin, root_key, GS_KEY_BYTES);
+	memcpy(t.key, root_key, GS_KEY_BYTES);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), 0);
+	/* Without a configured root nobody may. */
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, NULL), GS_EAUTH);
+	/* The root enrolling another key at a root path. */
+	memset(t.key, 0x44, GS_KEY_BYTES);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	    "only the trust root may enrol a root path, and only itself");
+	/* Another key enrolling itself at a root path (key == origin). */
+	memset(t.origin, 0x44, GS_KEY_BYTES);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
+	/* Another key enrolling the root key. */
+	memcpy(t.key, root_key, GS_KEY_BYTES);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
+}
+
+static int
+revoke_by(const char *signer, const char *revoked_path)
+{
+	struct tc t;
+
+	return judge(signer, tc_make(&t, GS__CHANGE__BODY_REVOKE, NULL),
+	    revoked_path, root_key);
+}
+
+static void
+test_revoke(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(revoke_by("q/c", "q/c/x"), 0);
+	GS_CHECK_EQ(revoke_by("q/c", "q/c/@police"), 0);
+	GS_CHECK_EQ(revoke_by("q", "q/c"), 0);
+	GS_CHECK_EQ(revoke_by("q/c/x", "q/c/x/@x"), 0);
+
+	GS_CHECK_EQ(revoke_by("q", "q/c/x"), GS_EAUTH);        /* grandparent */
+	GS_CHECK_EQ(revoke_by("q/d", "q/c/x"), GS_EAUTH);      /* other town */
+	GS_CHECK_EQ(revoke_by("q/c/x", "q/c/x"), GS_EAUTH);    /* itself */
+	GS_CHECK_EQ(revoke_by("q/c/y", "q/c/x"), GS_EAUTH);    /* sibling */
+	GS_CHECK_EQ(revoke_by("q/c/@police", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(revoke_by("q", "q"), GS_EAUTH);            /* the root */
+	GS_CHECK_EQ(revoke_by("q/c", NULL), GS_EAUTH);         /* path unknown */
+	tc_make(&t, GS__CHANGE__BODY_REVOKE, NULL);
+	GS_CHECK_STR(why_of("q", &t.ch, "q/c/x"),
+	    "only the parent of a key's path may revoke it");
+}
+
+static void
+test_report(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/d/z"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c/@police"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/@justice"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_REPORT, CID);
+	GS_CHECK_STR(why_of("q/c/y", &t.ch, NULL),
+	    "only the owner village or an ancestor may report a case");
+}
+
+static void
+test_progress(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c/@police"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/@justice"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/d/@police"),
+	    GS_EAUTH);
+	/* A department of the owner village itself: never dispatched to,
+	 * since only strict ancestors dispatch. */
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_PROGRESS, CID);
+	GS_CHECK_STR(why_of("q/d/@police", &t.ch, NULL),
+	    "signer can never see this case");
+}
+
+static void
+test_whistle(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/c"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/c/@police"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/@justice"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/d"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_WHISTLE, CID);
+	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	    "only a node on the case's path below the root may whistle");
+}
+
+static void
+test_return(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/c/@police"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_RETURN, CID);
+	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	    "only a node above the owner may return a case");
+}
+
+static int
+dispatch(const char *signer, const char *dept)
+{
+	struct tc t;
+
+	tc_make(&t, GS__CHANGE__BODY_DISPATCH, CID);
+	t.dispatch.department = unconst(dept);
+	return judge(signer, &t.ch, NULL, root_key);
+}
+
+static void
+test_dispatch(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(dispatch("q/c", "q/c/@police"), 0);
+	GS_CHECK_EQ(dispatch("q", "q/@justice"), 0);
+
+	/* A village dispatching, even to its own department. */
+	GS_CHECK_EQ(dispatch("q/c/x", "q/c/x/@x"), GS_EAUTH);
+	GS_CHECK_EQ(dispatch("q/c/x", "q/c/@police"), GS_EAUTH);
+	/* A town naming another town's department, or the county's. */
+	GS_CHECK_EQ(dispatch("q/c", "q/d/@police"), GS_EAUTH);
+	GS_CHECK_EQ(dispatch("q/c", "q/@justice"), GS_EAUTH);
+	/* The county naming a town's department. */
+	GS_CHECK_EQ(dispatch("q", "q/c/@police"), GS_EAUTH);
+	/* A town that is not above the owner, with its own department. */
+	GS_CHECK_EQ(dispatch("q/d", "q/d/@police"), GS_EAUTH);
+	/* A department dispatching. */
+	GS_CHECK_EQ(dispatch("q/c/@police", "q/c/@police"), GS_EAUTH);
+
+	tc_make(&t, GS__CHANGE__BODY_DISPATCH, CID);
+	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	    "only a town or county above the owner may dispatch");
+	t.dispatch.department = unconst("q/d/@police");
+	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	    "a dispatch must name one of the signer's own departments");
+}
+
+static void
+test_ack(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/c/@police"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/@justice"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/d/@police"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_ACK, CID);
+	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	    "only a department above the owner may report in");
+}
+
+static void
+test_resolve(void)
+{
+	struct tc t;
+
+	/* The handling level (any area node on the path) or a department
+	 * that can have been dispatched. */
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c/@police"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/@justice"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/d/@police"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_RESOLVE, CID);
+	GS_CHECK_STR(why_of("q/c/y", &t.ch, NULL),
+	    "signer can never resolve this case");
+}
+
+static void
+test_followup(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c/@police"),
+	    GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_FOLLOWUP, CID);
+	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	    "only the owner village or its town may follow up");
+
+	/* A town-owned case: the town and the county above it. */
+	tc_make(&t, GS__CHANGE__BODY_FOLLOWUP, TOWN_CID);
+	GS_CHECK_EQ(judge("q/c", &t.ch, NULL, root_key), 0);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), 0);
+	GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key), GS_EAUTH);
+}
+
+static void
+test_reopen(void)
+{
+	struct tc t;
+
+	/* The owner or any level the case can be at: an area node on the
+	 * owner's path. */
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/x"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/@police"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/x/@x"), GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_REOPEN, CID);
+	GS_CHECK_STR(why_of("q/c/@police", &t.ch, NULL),
+	    "signer can never reopen this case");
+}
+
+static void
+test_supervise(void)
+{
+	struct tc t;
+
+	/* Strict ancestors of the owner only. */
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/c"), 0);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q"), 0);
+
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/c/y"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/d"), GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/c/@police"),
+	    GS_EAUTH);
+	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/@justice"),
+	    GS_EAUTH);
+	tc_make(&t, GS__CHANGE__BODY_SUPERVISE, CID);
+	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	    "only a node above the owner may supervise");
+}
+
+static void
+test_notice(void)
+{
+	static const char *const area[] = {
+		"q", "q/c", "q/d", "q/c/x", "q/d/z",
+	};
+	static const char *const dept[] = {
+		"q/c/@police", "q/d/@police", "q/@justice", "q/c/x/@x",
+	};
+	struct tc t;
+	size_t i;
+
+	tc_make(&t, GS__CHANGE__BODY_NOTICE, NULL);
+	for (i = 0; i < sizeof(area) / sizeof(area[0]); i++)
+		GS_CHECK_EQ(judge(area[i], &t.ch, NULL, root_key), 0);
+	for (i = 0; i < sizeof(dept) / sizeof(dept[0]); i++)
+		GS_CHECK_EQ(judge(dept[i], &t.ch, NULL, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("q/@justice", &t.ch, NULL),
+	    "only an area node may issue a notice");
+}
+
+static int
+rollup(const char *signer, const char *subject)
+{
+	struct tc t;
+
+	tc_make(&t, GS__CHANGE__BODY_ROLLUP, NULL);
+	t.rollup.subject = unconst(subject);
+	return judge(signer, &t.ch, NULL, root_key);
+}
+
+static void
+test_rollup(void)
+{
+	struct tc t;
+
+	GS_CHECK_EQ(rollup("q/c", "q/c"), 0);
+	GS_CHECK_EQ(rollup("q/c", "q/c/x"), 0);
+	GS_CHECK_EQ(rollup("q", "q/d/z"), 0);
+	GS_CHECK_EQ(rollup("q/c/x", "q/c/x"), 0);
+	/* No subject: the signer's own figures. */
+	GS_CHECK_EQ(rollup("q/c", ""), 0);
+
+	GS_CHECK_EQ(rollup("q/c", "q/d"), GS_EAUTH);     /* sibling town */
+	GS_CHECK_EQ(rollup("q/c", "q/d/z"), GS_EAUTH);
+	GS_CHECK_EQ(rollup("q/c", "q"), GS_EAUTH);       /* above itself */
+	GS_CHECK_EQ(rollup("q/c/x", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(rollup("q/c/@police", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(rollup("q/c/@police", ""), GS_EAUTH);
+
+	tc_make(&t, GS__CHANGE__BODY_ROLLUP, NULL);
+	t.rollup.subject = unconst("q/d");
+	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	    "a rollup may only cover the signer's own subtree");
+	GS_CHECK_STR(why_of("q/@justice", &t.ch, NULL),
+	    "only an area node may sign a rollup");
+}
+
+static void
+test_malformed_case_id(void)
+{
+	static const int kinds[] = {
+		GS__CHANGE__BODY_REPORT, GS__CHANGE__BODY_PROGRESS,
+		GS__CHANGE__BODY_WHISTLE, GS__CHANGE__BODY_RETURN,
+		GS__CHANGE__BODY_DISPATCH, GS__CHANGE__BODY_ACK,
+		GS__CHANGE__BODY_RESOLVE, GS__CHANGE__BODY_FOLLOWUP,
+		GS__CHANGE__BODY_REOPEN, GS__CHANGE__BODY_SUPERVISE,
+	};
+	static const char *const bad[] = {
+		"",                                      /* none */
+		"q/c/x",                                 /* no '#' */
+		"q/c/x#bad",                             /* short ULID */
+		"q/c/x#81JD3QZ8W6X5N4M2K9R7T0V1AB",      /* over 128 bits */
+		"q/c/@police#01JD3QZ8W6X5N4M2K9R7T0V1AB", /* a department */
+		"Q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1AB",      /* bad path */
+	};
+	struct tc t;
+	size_t i, j;
+
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
+			tc_make(&t, kinds[i], bad[j]);
+			/* Malformed before anything else: even the owner. */
+			GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key),
+			    GS_EINVAL);
+			GS_CHECK_EQ(judge("q/c", &t.ch, NULL, root_key),
+			    GS_EINVAL);
+			GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+			    "malformed case id");
+		}
+	}
+	/* No body at all is not a case kind either. */
+	tc_make(&t, GS__CHANGE__BODY__NOT_SET, CID);
+	t.ch.case_id = unconst(CID);
+	GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key), GS_EINVAL);
+	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL), "not a case kind");
+}
+
+/* ---- roster over a real store ---- */
+
+static char tmpdir[64];
+
+static void
+dir_new(void)
+{
+	strcpy(tmpdir, "/tmp/gs_test_trust.XXXXXX");
+	GS_CHECK(mkdtemp(tmpdir) != NULL);
+}
+
+static void
+dir_remove(void)
+{
+	DIR *d;
+	struct dirent *e;
+	char path[512];
+
+	GS_CHECK((d = opendir(tmpdir)) != NULL);
+	while ((e = readdir(d)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", tmpdir, e->d_name);
+		GS_CHECK_EQ(unlink(path), 0);
+	}
+	closedir(d);
+	GS_CHECK_EQ(rmdir(tmpdir), 0);
+}
+
+/* Key number k: 32 bytes of k. Member-change id number k: 32 bytes of
+ * 0x80 | k. */
+static void
+key_of(int k, uint8_t key[GS_KEY_BYTES])
+{
+	memset(key, k, GS_KEY_BYTES);
+}
+
+static int
+enrol(gs_txn *t, const char *path, int key, int signer, uint64_t seq)
+{
+	Gs__Member m;
+	uint8_t k[GS_KEY_BYTES], s[GS_KEY_BYTES], id[GS_ID_BYTES];
+
+	gs__member__init(&m);
+	key_of(key, k);
+	key_of(signer, s);
+	memset(id, 0x80 | key, sizeof(id));
+	m.path = unconst(path);
+	m.key.data = k;
+	m.key.len = GS_KEY_BYTES;
+	return gs_roster_enrol(t, &m, id, s, seq);
+}
+
+static int
+revoke_key(gs_txn *t, int key, uint64_t after)
+{
+	uint8_t k[GS_KEY_BYTES];
+
+	key_of(key, k);
+	return gs_roster_revoke(t, k, after);
+}
+
+/* gs_roster_void's answer for key at seq (its return checked to be 0). */
+static bool
+is_void(gs_txn *t, int key, uint64_t seq)
+{
+	uint8_t k[GS_KEY_BYTES];
+	bool v = false;
+
+	key_of(key, k);
+	GS_CHECK_EQ(gs_roster_void(t, k, seq, &v), 0);
+	return v;
+}
+
+/* The roster entry of key k, for inspection; free with
+ * gs__roster_entry__free_unpacked. */
+static Gs__RosterEntry *
+entry(gs_txn *t, int key)
+{
+	Gs__RosterEntry *e = NULL;
+	uint8_t k[GS_KEY_BYTES];
+
+	key_of(key, k);
+	GS_CHECK_EQ(gs_roster_get(t, k, &e), 0);
+	GS_CHECK(e != NULL);
+	return e;
+}
+
+enum { K_ROOT = 1, K_TOWN, K_VIL, K_VIL2, K_VIL3, K_POLICE, K_A, K_B,
+	K_UNKNOWN };
+
+static void
+test_roster(void)
+{
+	gs_store *s = NULL;
+	gs_txn *t = NULL;
+	Gs__RosterEntry *e;
+	uint8_t k[GS_KEY_BYTES], want[GS_KEY_BYTES], id[GS_ID_BYTES];
+	char path[GS_PATH_MAX_BYTES + 1];
+	uint64_t n;
+
+	dir_new();
+	GS_CHECK_EQ(gs_store_open(tmpdir, GS_STORE_MAP_MIN_BYTES * 4, &s), 0);
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+
+	/* The chain: root self-signed, town by root at seq 2, villages by
+	 * the town at its seqs 1, 5 and 2, a department by the town at 3. */
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_TOWN, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/y", K_VIL2, K_TOWN, 5), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/z", K_VIL3, K_TOWN, 2), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/@police", K_POLICE, K_TOWN, 3), 0);
+	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
+	GS_CHECK_EQ(n, 6);
+
+	/* get: every field as enrolled. */
+	e = entry(t, K_VIL);
+	GS_CHECK_STR(e->path, "q/c/x");
+	key_of(K_VIL, want);
+	GS_CHECK_EQ(e->key.len, GS_KEY_BYTES);
+	GS_CHECK(memcmp(e->key.data, want, GS_KEY_BYTES) == 0);
+	key_of(K_TOWN, want);
+	GS_CHECK_EQ(e->signer.len, GS_KEY_BYTES);
+	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(e->signer_seq, 1);
+	memset(id, 0x80 | K_VIL, sizeof(id));
+	GS_CHECK_EQ(e->member_change.len, GS_ID_BYTES);
+	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
+	GS_CHECK(!e->revoked);
+	GS_CHECK_EQ(e->after_seq, 0);
+	gs__roster_entry__free_unpacked(e, NULL);
+	key_of(K_UNKNOWN, k);
+	e = (Gs__RosterEntry *)1;
+	GS_CHECK_EQ(gs_roster_get(t, k, &e), GS_ENOTFOUND);
+	GS_CHECK(e == NULL);
+
+	/* path: exact copy, too small a buffer, unknown key. */
+	key_of(K_VIL, k);
+	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
+	GS_CHECK_STR(path, "q/c/x");
+	GS_CHECK_EQ(gs_roster_path(t, k, path, 6), 0);	/* 5 + NUL fits */
+	GS_CHECK_STR(path, "q/c/x");
+	GS_CHECK_EQ(gs_roster_path(t, k, path, 5), GS_ETOOBIG);
+	key_of(K_UNKNOWN, k);
+	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), GS_ENOTFOUND);
+
+	/* find: the key at a path; nothing at an unknown path. */
+	GS_CHECK_EQ(gs_roster_find(t, "q/c/y", k), 0);
+	key_of(K_VIL2, want);
+	GS_CHECK(memcmp(k, want, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(gs_roster_find(t, "q/c/@police", k), 0);
+	key_of(K_POLICE, want);
+	GS_CHECK(memcmp(k, want, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(gs_roster_find(t, "q/d", k), GS_ENOTFOUND);
+	GS_CHECK_EQ(gs_roster_find(t, "q/c/x/@x", k), GS_ENOTFOUND);
+
+	/* enrol again: same path is a no-op that keeps the first record,
+	 * another path is GS_EEXIST and changes nothing. */
+	GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_ROOT, 9), 0);
+	e = entry(t, K_VIL);
+	key_of(K_TOWN, want);
+	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(e->signer_seq, 1);
+	gs__roster_entry__free_unpacked(e, NULL);
+	GS_CHECK_EQ(enrol(t, "q/c/w", K_VIL, K_TOWN, 7), GS_EEXIST);
+	GS_CHECK_EQ(enrol(t, "q/c", K_VIL, K_ROOT, 7), GS_EEXIST);
+	key_of(K_VIL, k);
+	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
+	GS_CHECK_STR(path, "q/c/x");
+	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
+	GS_CHECK_EQ(n, 6);
+
+	/* Nothing revoked: nothing void, at any seq, down the chain. */
+	GS_CHECK(!is_void(t, K_ROOT, 1000));
+	GS_CHECK(!is_void(t, K_TOWN, 1000));
+	GS_CHECK(!is_void(t, K_VIL, 1));
+	GS_CHECK(!is_void(t, K_VIL2, 1000));
+	GS_CHECK(!is_void(t, K_POLICE, 1));
+	/* Unknown keys are void. */
+	GS_CHECK(is_void(t, K_UNKNOWN, 1));
+	GS_CHECK(is_void(t, K_UNKNOWN, 0));
+
+	/* revoke: an unknown key is GS_ENOTFOUND. */
+	GS_CHECK_EQ(revoke_key(t, K_UNKNOWN, 1), GS_ENOTFOUND);
+	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
+	GS_CHECK_EQ(n, 6);
+
+	/* The lowest after_seq wins whatever the order: 5 then 3, and 3
+	 * then 5, both end at 3; a repeat changes nothing. */
+	GS_CHECK_EQ(enrol(t, "q/d", K_A, K_ROOT, 3), 0);
+	GS_CHECK_EQ(enrol(t, "q/e", K_B, K_ROOT, 4), 0);
+	GS_CHECK_EQ(revoke_key(t, K_A, 5), 0);
+	e = entry(t, K_A);
+	GS_CHECK(e->revoked);
+	GS_CHECK_EQ(e->after_seq, 5);
+	gs__roster_entry__free_unpacked(e, NULL);
+	GS_CHECK_EQ(revoke_key(t, K_A, 3), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, 3), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, 5), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, 3), 0);
+	e = entry(t, K_A);
+	GS_CHECK(e->revoked);
+	GS_CHECK_EQ(e->after_seq, 3);
+	GS_CHECK_STR(e->path, "q/d");	/* the rest of the entry is kept */
+	GS_CHECK_EQ(e->signer_seq, 3);
+	gs__roster_entry__free_unpacked(e, NULL);
+	e = entry(t, K_B);
+	GS_CHECK(e->revoked);
+	GS_CHECK_EQ(e->after_seq, 3);
+	gs__roster_entry__free_unpacked(e, NULL);
+	/* Revoked at 0: every change of the key is void. */
+	GS_CHECK_EQ(revoke_key(t, K_A, 0), 0);
+	GS_CHECK(!is_void(t, K_A, 0));
+	GS_CHECK(is_void(t, K_A, 1));
+
+	/* void: not at seq <= after_seq, void above. */
+	GS_CHECK(!is_void(t, K_B, 1));
+	GS_CHECK(!is_void(t, K_B, 3));
+	GS_CHECK(is_void(t, K_B, 4));
+	GS_CHECK(is_void(t, K_B, 1000));
+
+	/* A revoked key is no longer found at its path; the entry stays. */
+	GS_CHECK_EQ(gs_roster_find(t, "q/e", k), GS_ENOTFOUND);
+	key_of(K_B, k);
+	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
+	GS_CHECK_STR(path, "q/e");
+
+	/* Revoke the town after its seq 3: its own seq 4 on is void, and so
+	 * is every key it enrolled with a Member signed after seq 3 (q/c/y
+	 * at 5); keys it enrolled at seq <= 3 stay valid. */
+	GS_CHECK_EQ(revoke_key(t, K_TOWN, 3), 0);
+	GS_CHECK(!is_void(t, K_TOWN, 3));
+	GS_CHECK(is_void(t, K_TOWN, 4));
+	GS_CHECK(!is_void(t, K_VIL, 1));
+	GS_CHECK(!is_void(t, K_VIL, 1000));
+	GS_CHECK(!is_void(t, K_VIL3, 7));
+	GS_CHECK(!is_void(t, K_POLICE, 2));
+	GS_CHECK(is_void(t, K_VIL2, 1));
+	GS_CHECK(is_void(t, K_VIL2, 1000));
+	/* A revoked town is no longer found at its path. */
+	GS_CHECK_EQ(gs_roster_find(t, "q/c", k), GS_ENOTFOUND);
+	/* The unrevoked village under it still is. */
+	GS_CHECK_EQ(gs_roster_find(t, "q/c/x", k), 0);
+
+	/* Revoking the root after its seq 1 voids the town (enrolled at the
+	 * root's seq 2) and so everything below it. */
+	GS_CHECK_EQ(revoke_key(t, K_ROOT, 1), 0);
+	GS_CHECK(!is_void(t, K_ROOT, 1));
+	GS_CHECK(is_void(t, K_ROOT, 2));
+	GS_CHECK(is_void(t, K_TOWN, 1));
+	GS_CHECK(is_void(t, K_VIL, 1));
+	GS_CHECK(is_void(t, K_POLICE, 1));
+
+	/* Everything above lives in the store: commit and read back. */
+	GS_CHECK_EQ(gs_txn_commit(&t), 0);
+	GS_CHECK_EQ(gs_txn_begin(s, 0, &t), 0);
+	e = entry(t, K_A);
+	GS_CHECK(e->revoked);
+	GS_CHECK_EQ(e->after_seq, 0);
+	gs__roster_entry__free_unpacked(e, NULL);
+	GS_CHECK(is_void(t, K_VIL, 1));
+	GS_CHECK(!is_void(t, K_ROOT, 1));
+	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
+	GS_CHECK_EQ(n, 8);
+	gs_txn_abort(&t);
+	gs_store_close(&s);
+	dir_remove();
+}
+
+int
+main(void)
+{
+	memset(root_key, 0x11, sizeof(root_key));
+	GS_RUN(test_member);
+	GS_RUN(test_revoke);
+	GS_RUN(test_report);
+	GS_RUN(test_progress);
+	GS_RUN(test_whistle);
+	GS_RUN(test_return);
+	GS_RUN(test_dispatch);
+	GS_RUN(test_ack);
+	GS_RUN(test_resolve);
+	GS_RUN(test_followup);
+	GS_RUN(test_reopen);
+	GS_RUN(test_supervise);
+	GS_RUN(test_notice);
+	GS_RUN(test_rollup);
+	GS_RUN(test_malformed_case_id);
+	GS_RUN(test_roster);
+	return 0;
+}
