@@ -289,6 +289,8 @@ cmd_init(struct args *a)
 	rc = gs_node_create(dir, path, rk ? root : NULL, map, &a->node);
 	if (rc == GS_EEXIST)
 		return fail("%s already holds a node", dir);
+	if (rc == GS_EIO)
+		return fail("cannot create node in %s: %s", dir, strerror(errno));
 	if (rc != 0)
 		return fail("cannot create node in %s: %s", dir, gs_strerror(rc));
 	if (!rk) {

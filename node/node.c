@@ -102,6 +102,30 @@ key_file(const char *dir, char *out, size_t cap)
 	return n < 0 || (size_t)n >= cap ? GS_ETOOBIG : 0;
 }
 
+/* Creates dir and its missing parents, like mkdir -p; the node's own
+ * directory is private (0700). */
+static int
+mkdir_p(const char *dir)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(buf))
+		return GS_EINVAL;
+	memcpy(buf, dir, len + 1);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return GS_EIO;
+		*p = '/';
+	}
+	if (mkdir(buf, 0700) != 0 && errno != EEXIST)
+		return GS_EIO;
+	return 0;
+}
+
 static gs_node *
 node_alloc(void)
 {
@@ -145,8 +169,8 @@ gs_node_create(const char *dir, const char *path, const uint8_t *root_key,
 		return GS_EINVAL;
 	if (root_key == NULL && gs_path_depth(path) != 1)
 		return GS_EINVAL;
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return GS_EIO;
+	if ((rc = mkdir_p(dir)) != 0)
+		return rc;
 	if ((rc = key_file(dir, kf, sizeof(kf))) != 0)
 		return rc;
 	if ((n = node_alloc()) == NULL)
