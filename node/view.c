@@ -64,7 +64,8 @@ gs_view_digest(gs_node *n, const char *scope, uint8_t out[GS_ID_BYTES],
 			}
 			memcpy(ids[nids++], v.data, GS_ID_BYTES);
 		}
-		qsort(ids, nids, GS_ID_BYTES, cmp_id);
+		if (nids > 0)
+			qsort(ids, nids, GS_ID_BYTES, cmp_id);
 		for (size_t i = 0; i < nids; i++)
 			crypto_generichash_update(&h, ids[i], GS_ID_BYTES);
 		*count = nids;
