@@ -140,14 +140,20 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 	if ((rc = feed_append(b->t, e->id)) != 0)
 		return rc;
 	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
+		bool changed;
+
 		rc = gs_roster_enrol(b->t, c->member, e->id, c->origin.data,
-		    c->seq);
+		    c->seq, &changed);
 		if (rc != 0)
 			return rc;
 		b->roster_grew = true;
+		/* A lower-id Member for a pair already enrolled replaces the
+		 * one that counted: whether changes are void may change. */
+		if (changed)
+			b->revoked = true;
 	} else if (c->body_case == GS__CHANGE__BODY_REVOKE) {
 		rc = gs_roster_revoke(b->t, c->revoke->key.data,
-		    c->revoke->after_seq);
+		    c->revoke->path, c->revoke->after_seq, c->origin.data, c->seq);
 		if (rc != 0)
 			return rc;
 		b->revoked = true;
@@ -178,10 +184,9 @@ static int
 apply_one(struct batch *b, const uint8_t *buf, size_t len,
     struct gs_apply_result *r, bool from_pending)
 {
-	char signer[GS_PATH_MAX_BYTES + 1], revoked[GS_PATH_MAX_BYTES + 1];
 	char msg[160];
 	uint8_t ekey[GS_ID_BYTES];
-	const char *why = NULL, *rpath = NULL;
+	const char *why = NULL;
 	gs_envelope e;
 	Gs__Change *c = NULL;
 	Gs__RosterEntry *old = NULL;
@@ -224,21 +229,30 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 		    true, r);
 		goto out;
 	}
-	rc = gs_roster_path(b->t, c->origin.data, signer, sizeof(signer));
-	if (rc == GS_ENOTFOUND && c->body_case == GS__CHANGE__BODY_MEMBER &&
-	    memcmp(c->origin.data, gs_node_root_key(b->node), GS_KEY_BYTES) == 0 &&
-	    memcmp(c->member->key.data, c->origin.data, GS_KEY_BYTES) == 0) {
-		/* The trust root enrols itself; its own Member names it. */
-		snprintf(signer, sizeof(signer), "%s", c->member->path);
-		rc = 0;
+	/* What the change's own signer path can never do is wrong by
+	 * itself, whoever holds what. */
+	if ((v = gs_trust_check(c->signer, c, gs_node_root_key(b->node),
+	    &why)) != 0) {
+		rc = reject(b, ekey, buf, len, v, why, true, r);
+		goto out;
 	}
+	/* Trusted only when (origin, signer path) is enrolled; the trust
+	 * root enrols itself with its own Member. A Revoke also needs the
+	 * pair it revokes. */
+	rc = gs_roster_get(b->t, c->origin.data, c->signer, &old);
+	if (rc == GS_ENOTFOUND && c->body_case == GS__CHANGE__BODY_MEMBER &&
+	    gs_path_depth(c->signer) == 1 &&
+	    strcmp(c->signer, c->member->path) == 0)
+		rc = 0;   /* gs_trust_check vouched for the root's key */
 	if (rc == 0 && c->body_case == GS__CHANGE__BODY_REVOKE) {
-		rc = gs_roster_path(b->t, c->revoke->key.data, revoked,
-		    sizeof(revoked));
-		rpath = revoked;
+		if (old != NULL)
+			gs__roster_entry__free_unpacked(old, NULL);
+		old = NULL;
+		rc = gs_roster_get(b->t, c->revoke->key.data, c->revoke->path,
+		    &old);
 	}
 	if (rc == GS_ENOTFOUND) {
-		/* Signed by (or revoking) a key we do not know yet: hold it
+		/* Signed by (or revoking) a pair we do not know yet: hold it
 		 * until the roster grows. */
 		r->status = GS_PENDING;
 		rc = 0;
@@ -251,21 +265,6 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 	}
 	if (rc != 0)
 		goto out;
-	if ((v = gs_trust_check(signer, c, rpath, gs_node_root_key(b->node),
-	    &why)) != 0) {
-		rc = reject(b, ekey, buf, len, v, why, true, r);
-		goto out;
-	}
-	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
-		rc = gs_roster_get(b->t, c->member->key.data, &old);
-		if (rc == 0 && strcmp(old->path, c->member->path) != 0) {
-			rc = reject(b, ekey, buf, len, GS_EEXIST,
-			    "key already enrolled at another path", true, r);
-			goto out;
-		}
-		if (rc != 0 && rc != GS_ENOTFOUND)
-			goto out;
-	}
 	if ((rc = store_change(b, &e, buf, len, c)) != 0)
 		goto out;
 	r->status = GS_APPLIED;
@@ -367,7 +366,6 @@ gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 	struct gs_fold_item *items = NULL;
 	gs_envelope *envs = NULL;
 	Gs__Change **chs = NULL;
-	char (*signers)[GS_PATH_MAX_BYTES + 1] = NULL;
 	uint8_t (*ids)[GS_ID_BYTES] = NULL;
 	gs_cursor *cur = NULL;
 	gs_val k, v, ev;
@@ -401,8 +399,7 @@ gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 	gs_cursor_close(&cur);
 	if (n > 0 && ((items = calloc(n, sizeof(*items))) == NULL ||
 	    (envs = calloc(n, sizeof(*envs))) == NULL ||
-	    (chs = calloc(n, sizeof(*chs))) == NULL ||
-	    (signers = calloc(n, sizeof(*signers))) == NULL))
+	    (chs = calloc(n, sizeof(*chs))) == NULL))
 		goto nomem;
 	for (size_t i = 0; i < n; i++) {
 		bool isvoid;
@@ -413,16 +410,12 @@ gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 		if ((rc = gs_envelope_decode(ev.data, ev.len, &envs[i])) != 0 ||
 		    (rc = gs_change_decode(&envs[i], &chs[i], NULL)) != 0)
 			goto out;
-		rc = gs_roster_path(t, chs[i]->origin.data, signers[i],
-		    sizeof(signers[i]));
-		if (rc != 0)
-			goto out;
-		if ((rc = gs_roster_void(t, chs[i]->origin.data, chs[i]->seq,
-		    &isvoid)) != 0)
+		if ((rc = gs_roster_void(t, chs[i]->origin.data,
+		    chs[i]->signer, chs[i]->seq, &isvoid)) != 0)
 			goto out;
 		items[i].id = ids[i];
 		items[i].change = chs[i];
-		items[i].signer = signers[i];
+		items[i].signer = chs[i]->signer;
 		items[i].revoked = isvoid;
 	}
 	rc = gs_fold(case_id, items, n, out);
@@ -438,7 +431,6 @@ out:
 	free(items);
 	free(envs);
 	free(chs);
-	free(signers);
 	free(ids);
 	return rc;
 }

@@ -69,14 +69,32 @@ utf8_valid(const char *str, size_t len)
 }
 
 /*
- * Checks one string field. The three reasons are string literals built by
+ * Checks one string field. The four reasons are string literals built by
  * CHECK_STR below, so *why always points at static storage. protobuf-c
  * leaves unset strings as "" but a hand-built change may hold NULL; both
  * mean empty.
  */
+/* Control characters other than tab and newline, and the C1 controls
+ * U+0080..U+009F: they would drive an operator's terminal when shown. s is
+ * valid UTF-8. */
+static bool
+has_controls(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
+	for (size_t i = 0; i < len; i++) {
+		if ((s[i] < 0x20 && s[i] != '\t' && s[i] != '\n') || s[i] == 0x7f)
+			return true;
+		if (s[i] == 0xc2 && i + 1 < len && s[i + 1] < 0xa0)
+			return true;
+	}
+	return false;
+}
+
 static int
 check_str(const char *s, size_t cap, bool required, const char *why_missing,
-    const char *why_long, const char *why_utf8, const char **why)
+    const char *why_long, const char *why_utf8, const char *why_ctl,
+    const char **why)
 {
 	size_t len = s == NULL ? 0 : strlen(s);
 
@@ -95,12 +113,17 @@ check_str(const char *s, size_t cap, bool required, const char *why_missing,
 		*why = why_utf8;
 		return GS_EINVAL;
 	}
+	if (has_controls(s, len)) {
+		*why = why_ctl;
+		return GS_EINVAL;
+	}
 	return 0;
 }
 
 #define CHECK_STR(s, cap, required, field) do { \
 	if ((rc = check_str((s), (cap), (required), field " missing", \
-	    field " too long", field " is not valid UTF-8", why)) != 0) \
+	    field " too long", field " is not valid UTF-8", \
+	    field " contains control characters", why)) != 0) \
 		goto out; \
 } while (0)
 
@@ -157,6 +180,9 @@ validate_body(const Gs__Change *c, const char **why)
 	case GS__CHANGE__BODY_REVOKE:
 		if (c->revoke->key.len != GS_KEY_BYTES)
 			FAIL("revoke key is not 32 bytes");
+		if (c->revoke->path == NULL ||
+		    gs_path_valid(c->revoke->path) != 0)
+			FAIL("revoke path is invalid");
 		CHECK_STR(c->revoke->reason, GS_TEXT_MAX_BYTES, false,
 		    "reason");
 		break;
@@ -273,6 +299,8 @@ gs_change_validate(const Gs__Change *c, const char **why)
 	if (GS_HLC_MS(c->hlc) == 0)
 		FAIL("hlc has no wall time");
 	CHECK_STR(c->actor, GS_NAME_MAX_BYTES, false, "actor");
+	if (c->signer == NULL || gs_path_valid(c->signer) != 0)
+		FAIL("signer path is invalid");
 	if (body_ptr(c) == NULL)
 		FAIL("no body");
 	if (gs_change_is_case_kind(c->body_case)) {

@@ -383,52 +383,77 @@ cmd_whoami(struct args *a)
 	return 0;
 }
 
-/* Appends the stored envelope of the Member that enrolled path. */
+/* Fills chain with the stored Member envelopes that enrol (key, path)
+ * and every signer above it, root first. *n receives their number. */
 static int
-chain_add(gs_txn *t, const char *path, Gs__JoinBundle *b,
-    ProtobufCBinaryData *slots)
+chain_build(gs_txn *t, const uint8_t *key, const char *path,
+    ProtobufCBinaryData *chain, size_t *n)
 {
-	uint8_t key[GS_KEY_BYTES];
+	uint8_t k[GS_KEY_BYTES];
+	char p[GS_PATH_MAX_BYTES + 1], parent[GS_PATH_MAX_BYTES + 1];
 	Gs__RosterEntry *e = NULL;
 	gs_val v;
-	int rc;
+	size_t depth = 0;
+	int rc = 0;
 
-	if ((rc = gs_roster_find(t, path, key)) != 0)
-		return rc;
-	if ((rc = gs_roster_get(t, key, &e)) != 0)
-		return rc;
-	rc = gs_get(t, GS_DB_CHANGES, e->member_change.data, GS_ID_BYTES, &v);
-	gs__roster_entry__free_unpacked(e, NULL);
-	if (rc != 0)
-		return rc;
-	if ((slots[b->n_chain].data = malloc(v.len)) == NULL)
-		return GS_ENOMEM;
-	memcpy(slots[b->n_chain].data, v.data, v.len);
-	slots[b->n_chain++].len = v.len;
-	return 0;
+	*n = 0;
+	memcpy(k, key, GS_KEY_BYTES);
+	snprintf(p, sizeof(p), "%s", path);
+	for (;;) {
+		if (depth > GS_PATH_DEPTH_MAX) {
+			rc = GS_EINVAL;
+			break;
+		}
+		if ((rc = gs_roster_get(t, k, p, &e)) != 0)
+			break;
+		rc = gs_get(t, GS_DB_CHANGES, e->member_change.data, GS_ID_BYTES,
+		    &v);
+		if (rc == 0 && (chain[depth].data = malloc(v.len)) == NULL)
+			rc = GS_ENOMEM;
+		if (rc != 0)
+			break;
+		memcpy(chain[depth].data, v.data, v.len);
+		chain[depth++].len = v.len;
+		if (gs_path_parent(p, parent, sizeof(parent)) != 0)
+			break;   /* the root's own Member ends the chain */
+		memcpy(k, e->signer.data, GS_KEY_BYTES);
+		snprintf(p, sizeof(p), "%s", parent);
+		gs__roster_entry__free_unpacked(e, NULL);
+		e = NULL;
+	}
+	if (e != NULL)
+		gs__roster_entry__free_unpacked(e, NULL);
+	*n = depth;
+	/* Root first, so the receiver knows each signer before its Member. */
+	for (size_t a = 0, z = depth ? depth - 1 : 0; a < z; a++, z--) {
+		ProtobufCBinaryData tmp = chain[a];
+
+		chain[a] = chain[z];
+		chain[z] = tmp;
+	}
+	return rc;
 }
 
 static int
 cmd_enroll(struct args *a)
 {
 	const char *path = a->pos[0], *hex = a->pos[1], *out = arg(a, "out");
-	char parent[GS_PATH_MAX_BYTES + 1], anc[GS_PATH_MAX_BYTES + 1];
+	char parent[GS_PATH_MAX_BYTES + 1], known[GS_PATH_MAX_BYTES + 1];
 	uint8_t key[GS_KEY_BYTES], id[GS_ID_BYTES], *buf = NULL;
-	ProtobufCBinaryData chain[GS_PATH_DEPTH_MAX + 1];
+	ProtobufCBinaryData chain[GS_PATH_DEPTH_MAX + 2];
 	Gs__JoinBundle b;
-	gs__join_bundle__init(&b);
 	Gs__Change c;
-	gs__change__init(&c);
 	Gs__Member m;
-	gs__member__init(&m);
-	const char *paths[GS_PATH_DEPTH_MAX + 1];
-	char pbuf[GS_PATH_DEPTH_MAX + 1][GS_PATH_MAX_BYTES + 1];
+	Gs__RosterEntry *e = NULL;
 	gs_txn *t = NULL;
 	char err[256];
-	size_t len;
+	size_t len, n = 0;
 	FILE *f = NULL;
-	int rc, np = 0, ret = GS_CLI_FAIL;
+	int rc, ret = GS_CLI_FAIL;
 
+	gs__join_bundle__init(&b);
+	gs__change__init(&c);
+	gs__member__init(&m);
 	memset(chain, 0, sizeof(chain));
 	if (out == NULL)
 		return usage_error("--out BUNDLE is required");
@@ -442,33 +467,39 @@ cmd_enroll(struct args *a)
 	    strcmp(parent, gs_node_path(a->node)) != 0)
 		return fail("%s is not a direct child of this node (%s)", path,
 		    gs_node_path(a->node));
-	m.path = (char *)(uintptr_t)path;
-	m.key.data = key;
-	m.key.len = GS_KEY_BYTES;
-	c.body_case = GS__CHANGE__BODY_MEMBER;
-	c.member = &m;
-	c.actor = (char *)(uintptr_t)actor(a);
-	if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
-		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
-	/* The chain, root first: every ancestor's Member, then the child's. */
-	snprintf(anc, sizeof(anc), "%s", path);
-	for (;;) {
-		snprintf(pbuf[np], sizeof(pbuf[np]), "%s", anc);
-		paths[np] = pbuf[np];
-		np++;
-		if (gs_path_parent(anc, parent, sizeof(parent)) != 0)
-			break;
-		snprintf(anc, sizeof(anc), "%s", parent);
-	}
+	/* One key, one path: refuse a key already enrolled elsewhere, and
+	 * reissue the bundle of one already enrolled here. */
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
-		goto out;
-	b.chain = chain;
-	for (int i = np - 1; i >= 0; i--)
-		if ((rc = chain_add(t, paths[i], &b, chain)) != 0) {
-			fail("cannot build the Member chain at %s: %s", paths[i],
-			    gs_strerror(rc));
+		return fail("%s", gs_strerror(rc));
+	rc = gs_roster_path_of(t, key, known, sizeof(known));
+	if (rc == 0 && strcmp(known, path) != 0) {
+		gs_txn_abort(&t);
+		return fail("key %.16s… is already enrolled as %s; a node gets a "
+		    "new key to move (init a new data dir)", hex, known);
+	}
+	if (rc == 0 && gs_roster_get(t, key, path, &e) == 0) {
+		memcpy(id, e->member_change.data, GS_ID_BYTES);
+		gs__roster_entry__free_unpacked(e, NULL);
+	} else {
+		gs_txn_abort(&t);
+		m.path = (char *)(uintptr_t)path;
+		m.key.data = key;
+		m.key.len = GS_KEY_BYTES;
+		c.body_case = GS__CHANGE__BODY_MEMBER;
+		c.member = &m;
+		c.actor = (char *)(uintptr_t)actor(a);
+		if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
+			return fail("refused: %s", err[0] ? err : gs_strerror(rc));
+		if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
 			goto out;
-		}
+	}
+	if ((rc = chain_build(t, key, path, chain, &n)) != 0) {
+		fail("cannot build the Member chain of %s: %s (is this node "
+		    "joined?)", path, gs_strerror(rc));
+		goto out;
+	}
+	b.chain = chain;
+	b.n_chain = n;
 	b.version = 1;
 	b.root_key.data = (uint8_t *)(uintptr_t)gs_node_root_key(a->node);
 	b.root_key.len = GS_KEY_BYTES;
@@ -497,7 +528,7 @@ out:
 	if (f)
 		fclose(f);
 	gs_txn_abort(&t);
-	for (size_t i = 0; i < b.n_chain; i++)
+	for (size_t i = 0; i < n; i++)
 		free(chain[i].data);
 	free(buf);
 	return ret;
@@ -512,7 +543,7 @@ cmd_join(struct args *a)
 	const uint8_t *bufs[GS_PATH_DEPTH_MAX + 1];
 	size_t lens[GS_PATH_DEPTH_MAX + 1];
 	uint8_t *data = NULL;
-	char path[GS_PATH_MAX_BYTES + 1];
+	Gs__RosterEntry *e = NULL;
 	gs_txn *t = NULL;
 	FILE *f;
 	size_t len;
@@ -565,8 +596,8 @@ cmd_join(struct args *a)
 			fail("the bundle's chain was rejected: %s", res[i].reason);
 			goto out;
 		}
-	if (gs_roster_path(t, gs_node_key(a->node), path, sizeof(path)) != 0 ||
-	    strcmp(path, gs_node_path(a->node)) != 0) {
+	if (gs_roster_get(t, gs_node_key(a->node), gs_node_path(a->node),
+	    &e) != 0) {
 		fail("the bundle's chain does not enrol this node's key from "
 		    "the root");
 		goto out;
@@ -594,6 +625,8 @@ cmd_join(struct args *a)
 	ret = 0;
 out:
 	gs_txn_abort(&t);
+	if (e)
+		gs__roster_entry__free_unpacked(e, NULL);
 	if (b)
 		gs__join_bundle__free_unpacked(b, NULL);
 	free(data);
@@ -609,6 +642,8 @@ cmd_revoke(struct args *a)
 	Gs__Revoke r;
 	gs__revoke__init(&r);
 	uint8_t key[GS_KEY_BYTES];
+	char path[GS_PATH_MAX_BYTES + 1];
+	gs_txn *t = NULL;
 	int rc;
 
 	if (gs_unhex(a->pos[0], key, GS_KEY_BYTES) != 0)
@@ -620,8 +655,15 @@ cmd_revoke(struct args *a)
 		return usage_error("--after-seq must be a number");
 	if ((rc = open_node(a)) != 0)
 		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
+		return fail("%s", gs_strerror(rc));
+	rc = gs_roster_path_of(t, key, path, sizeof(path));
+	gs_txn_abort(&t);
+	if (rc != 0)
+		return fail("key %.16s… is not enrolled on this node", a->pos[0]);
 	r.key.data = key;
 	r.key.len = GS_KEY_BYTES;
+	r.path = path;
 	r.reason = (char *)(uintptr_t)(arg(a, "reason") ? arg(a, "reason") : "");
 	c.body_case = GS__CHANGE__BODY_REVOKE;
 	c.revoke = &r;

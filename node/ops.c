@@ -66,6 +66,7 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 	if ((rc = gs_meta_get_u64(t, "hlc", &hlc)) != 0 && rc != GS_ENOTFOUND)
 		goto out;
 	c->version = GS_CHANGE_VERSION;
+	c->signer = (char *)(uintptr_t)gs_node_path(n);
 	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(n);
 	c->origin.len = GS_KEY_BYTES;
 	c->seq = seq + 1;
@@ -110,6 +111,7 @@ out:
 	c->prev.data = NULL;
 	c->prev.len = 0;
 	c->version = 0;
+	c->signer = NULL;
 	c->seq = 0;
 	c->hlc = 0;
 	if (rc != 0)

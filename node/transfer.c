@@ -159,7 +159,6 @@ gs_transfer_export(gs_node *n, const char *for_path, uint64_t since, FILE *f,
 	gs_val k, v, ev;
 	uint8_t key[8], hdr[8], id[GS_ID_BYTES], cid[GS_ID_BYTES];
 	uint64_t seq;
-	char signer[GS_PATH_MAX_BYTES + 1];
 	int rc, added;
 
 	memset(st, 0, sizeof(*st));
@@ -201,14 +200,13 @@ gs_transfer_export(gs_node *n, const char *for_path, uint64_t since, FILE *f,
 			gs_envelope_clear(&e);
 			break;
 		}
-		rc = gs_roster_path(t, c->origin.data, signer, sizeof(signer));
-		if (rc == 0 && gs_change_is_case_kind(c->body_case)) {
+		if (gs_change_is_case_kind(c->body_case)) {
 			rc = gs_case_load(t, c->case_id, &cs);
 			if (rc == GS_ENOTFOUND)
 				rc = 0;
 		}
 		if (rc == 0) {
-			vis = gs_scope_visible(for_path, c, signer, cs);
+			vis = gs_scope_visible(for_path, c, c->signer, cs);
 			if (vis && cs != NULL) {
 				gs_change_id((const uint8_t *)c->case_id,
 				    strlen(c->case_id), cid);

@@ -1,6 +1,7 @@
 /*
  * trust.c: roster entries in the store and the static authority table.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,7 +46,7 @@ check_member(const char *signer, const Gs__Change *c, const uint8_t *root_key,
 	}
 	if (rc == GS_ENOTFOUND) {
 		/* Only the configured root may enrol a root path: itself. */
-		if (root_key == NULL ||
+		if (root_key == NULL || strcmp(signer, m->path) != 0 ||
 		    memcmp(c->origin.data, root_key, GS_KEY_BYTES) != 0 ||
 		    memcmp(m->key.data, c->origin.data, GS_KEY_BYTES) != 0) {
 			*why = "only the trust root may enrol a root path, and only itself";
@@ -141,7 +142,7 @@ check_case(const char *signer, const Gs__Change *c, const char **why)
 
 int
 gs_trust_check(const char *signer, const Gs__Change *c,
-    const char *revoked_path, const uint8_t *root_key, const char **why)
+    const uint8_t *root_key, const char **why)
 {
 	const char *dummy;
 	char parent[GS_PATH_MAX_BYTES + 1];
@@ -153,8 +154,7 @@ gs_trust_check(const char *signer, const Gs__Change *c,
 	case GS__CHANGE__BODY_MEMBER:
 		return check_member(signer, c, root_key, why);
 	case GS__CHANGE__BODY_REVOKE:
-		if (revoked_path == NULL ||
-		    gs_path_parent(revoked_path, parent, sizeof(parent)) != 0 ||
+		if (gs_path_parent(c->revoke->path, parent, sizeof(parent)) != 0 ||
 		    strcmp(parent, signer) != 0) {
 			*why = "only the parent of a key's path may revoke it";
 			return GS_EAUTH;
@@ -181,159 +181,221 @@ gs_trust_check(const char *signer, const Gs__Change *c,
 	}
 }
 
-int
-gs_roster_get(gs_txn *t, const uint8_t *key, Gs__RosterEntry **out)
+#define ROSTER_KEY_MAX (GS_KEY_BYTES + GS_PATH_MAX_BYTES)
+
+/* The roster's record key: the 32-byte public key, then the path. */
+static size_t
+roster_key(uint8_t *out, const uint8_t *key, const char *path)
 {
+	size_t plen = strlen(path);
+
+	if (plen > GS_PATH_MAX_BYTES)
+		plen = GS_PATH_MAX_BYTES;
+	memcpy(out, key, GS_KEY_BYTES);
+	memcpy(out + GS_KEY_BYTES, path, plen);
+	return GS_KEY_BYTES + plen;
+}
+
+int
+gs_roster_get(gs_txn *t, const uint8_t *key, const char *path,
+    Gs__RosterEntry **out)
+{
+	uint8_t k[ROSTER_KEY_MAX];
 	gs_val v;
 	int rc;
 
 	*out = NULL;
-	rc = gs_get(t, GS_DB_ROSTER, key, GS_KEY_BYTES, &v);
+	rc = gs_get(t, GS_DB_ROSTER, k, roster_key(k, key, path), &v);
 	if (rc != 0)
 		return rc;
 	*out = gs__roster_entry__unpack(NULL, v.len, v.data);
 	return *out ? 0 : GS_EBADMSG;
 }
 
-int
-gs_roster_path(gs_txn *t, const uint8_t *key, char *path, size_t cap)
-{
-	Gs__RosterEntry *e;
-	int rc;
-
-	rc = gs_roster_get(t, key, &e);
-	if (rc != 0)
-		return rc;
-	if (strlen(e->path) >= cap)
-		rc = GS_ETOOBIG;
-	else
-		strcpy(path, e->path);
-	gs__roster_entry__free_unpacked(e, NULL);
-	return rc;
-}
-
 static int
 roster_put(gs_txn *t, const Gs__RosterEntry *e)
 {
-	uint8_t *buf;
+	uint8_t k[ROSTER_KEY_MAX], *buf;
 	size_t len;
 	int rc;
 
+	if (e->key.len != GS_KEY_BYTES)
+		return GS_EINVAL;
 	len = gs__roster_entry__get_packed_size(e);
 	if ((buf = malloc(len ? len : 1)) == NULL)
 		return GS_ENOMEM;
 	gs__roster_entry__pack(e, buf);
-	rc = gs_put(t, GS_DB_ROSTER, e->key.data, GS_KEY_BYTES, buf, len);
+	rc = gs_put(t, GS_DB_ROSTER, k, roster_key(k, e->key.data, e->path),
+	    buf, len);
 	free(buf);
 	return rc;
 }
 
 int
 gs_roster_enrol(gs_txn *t, const Gs__Member *m, const uint8_t *id,
-    const uint8_t *signer, uint64_t signer_seq)
+    const uint8_t *signer, uint64_t signer_seq, bool *changed)
 {
-	Gs__RosterEntry e, *old;
-
-	gs__roster_entry__init(&e);
+	Gs__RosterEntry e, *old = NULL;
+	ProtobufCBinaryData mc = { GS_ID_BYTES, (uint8_t *)(uintptr_t)id };
+	ProtobufCBinaryData sk = { GS_KEY_BYTES, (uint8_t *)(uintptr_t)signer };
 	int rc;
 
-	rc = gs_roster_get(t, m->key.data, &old);
+	if (changed)
+		*changed = false;
+	rc = gs_roster_get(t, m->key.data, m->path, &old);
+	if (rc != 0 && rc != GS_ENOTFOUND)
+		return rc;
 	if (rc == 0) {
-		rc = strcmp(old->path, m->path) == 0 ? 0 : GS_EEXIST;
+		/* The lowest Member id counts, so every node picks the same
+		 * one whatever the order they arrived in. Revocations stay. */
+		if (old->member_change.len == GS_ID_BYTES &&
+		    memcmp(old->member_change.data, id, GS_ID_BYTES) <= 0) {
+			gs__roster_entry__free_unpacked(old, NULL);
+			return 0;
+		}
+		old->member_change = mc;
+		old->signer = sk;
+		old->signer_seq = signer_seq;
+		rc = roster_put(t, old);
+		/* The borrowed fields must not be freed with the entry. */
+		old->member_change.data = NULL;
+		old->member_change.len = 0;
+		old->signer.data = NULL;
+		old->signer.len = 0;
 		gs__roster_entry__free_unpacked(old, NULL);
-		return rc;
+	} else {
+		gs__roster_entry__init(&e);
+		e.key = m->key;
+		e.path = m->path;
+		e.member_change = mc;
+		e.signer = sk;
+		e.signer_seq = signer_seq;
+		rc = roster_put(t, &e);
 	}
-	if (rc != GS_ENOTFOUND)
-		return rc;
-	e.key = m->key;
-	e.path = m->path;
-	e.member_change.data = (uint8_t *)(uintptr_t)id;
-	e.member_change.len = GS_ID_BYTES;
-	e.signer.data = (uint8_t *)(uintptr_t)signer;
-	e.signer.len = GS_KEY_BYTES;
-	e.signer_seq = signer_seq;
-	return roster_put(t, &e);
+	if (rc == 0 && changed)
+		*changed = true;
+	return rc;
 }
 
 int
-gs_roster_revoke(gs_txn *t, const uint8_t *key, uint64_t after_seq)
+gs_roster_revoke(gs_txn *t, const uint8_t *key, const char *path,
+    uint64_t after_seq, const uint8_t *by, uint64_t by_seq)
 {
 	Gs__RosterEntry *e;
+	Gs__Revocation rv, **nr;
 	int rc;
 
-	rc = gs_roster_get(t, key, &e);
+	rc = gs_roster_get(t, key, path, &e);
 	if (rc != 0)
 		return rc;
-	if (!e->revoked || after_seq < e->after_seq) {
-		e->revoked = true;
-		e->after_seq = after_seq;
-		rc = roster_put(t, e);
+	for (size_t i = 0; i < e->n_revocations; i++) {
+		Gs__Revocation *o = e->revocations[i];
+
+		if (o->after_seq == after_seq && o->by_seq == by_seq &&
+		    o->by.len == GS_KEY_BYTES &&
+		    memcmp(o->by.data, by, GS_KEY_BYTES) == 0)
+			goto out;   /* already recorded */
 	}
+	nr = realloc(e->revocations, (e->n_revocations + 1) * sizeof(*nr));
+	if (nr == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	e->revocations = nr;
+	gs__revocation__init(&rv);
+	rv.after_seq = after_seq;
+	rv.by.data = (uint8_t *)(uintptr_t)by;
+	rv.by.len = GS_KEY_BYTES;
+	rv.by_seq = by_seq;
+	e->revocations[e->n_revocations++] = &rv;
+	rc = roster_put(t, e);
+	/* rv lives on the stack: detach it before freeing the entry. */
+	e->n_revocations--;
+out:
+	gs__roster_entry__free_unpacked(e, NULL);
+	return rc;
+}
+
+/* The recursion of gs_roster_void. A revocation or enrolment is signed by
+ * the node at the parent path, so each step climbs one level: depth
+ * bounds it even on a corrupt roster. */
+static int
+void_at(gs_txn *t, const uint8_t *key, const char *path, uint64_t seq,
+    int depth, bool *isvoid)
+{
+	char parent[GS_PATH_MAX_BYTES + 1];
+	Gs__RosterEntry *e = NULL;
+	bool root, v;
+	int rc;
+
+	*isvoid = true;
+	if (depth > GS_PATH_DEPTH_MAX)
+		return 0;
+	rc = gs_roster_get(t, key, path, &e);
+	if (rc == GS_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	root = gs_path_parent(path, parent, sizeof(parent)) == GS_ENOTFOUND;
+	for (size_t i = 0; i < e->n_revocations && !root; i++) {
+		Gs__Revocation *r = e->revocations[i];
+
+		if (seq <= r->after_seq || r->by.len != GS_KEY_BYTES)
+			continue;
+		/* A revocation counts only when its own signer's change is
+		 * valid: a stolen, revoked parent key cannot void children. */
+		if ((rc = void_at(t, r->by.data, parent, r->by_seq, depth + 1,
+		    &v)) != 0)
+			goto out;
+		if (!v)
+			goto out;   /* void */
+	}
+	if (e->signer.len != GS_KEY_BYTES)
+		goto out;
+	if (root) {
+		*isvoid = memcmp(e->signer.data, key, GS_KEY_BYTES) != 0;
+		goto out;
+	}
+	rc = void_at(t, e->signer.data, parent, e->signer_seq, depth + 1,
+	    isvoid);
+out:
 	gs__roster_entry__free_unpacked(e, NULL);
 	return rc;
 }
 
 int
-gs_roster_void(gs_txn *t, const uint8_t *key, uint64_t seq, bool *isvoid)
+gs_roster_void(gs_txn *t, const uint8_t *key, const char *path, uint64_t seq,
+    bool *isvoid)
 {
-	uint8_t cur[GS_KEY_BYTES];
-	Gs__RosterEntry *e = NULL;
-	int depth, rc = 0;
-
-	/* Walk up the enrolment chain: the change is void if any link on the
-	 * way was signed after its signer's revocation point. The root's
-	 * entry is self-signed, which ends the walk. */
-	memcpy(cur, key, GS_KEY_BYTES);
-	*isvoid = true;
-	for (depth = 0; depth <= GS_PATH_DEPTH_MAX; depth++) {
-		rc = gs_roster_get(t, cur, &e);
-		if (rc == GS_ENOTFOUND) {
-			rc = 0;
-			goto out;
-		}
-		if (rc != 0)
-			goto out;
-		if (e->revoked && seq > e->after_seq)
-			goto out;
-		if (e->signer.len != GS_KEY_BYTES)
-			goto out;
-		if (memcmp(e->signer.data, cur, GS_KEY_BYTES) == 0) {
-			*isvoid = false;
-			goto out;
-		}
-		seq = e->signer_seq;
-		memcpy(cur, e->signer.data, GS_KEY_BYTES);
-		gs__roster_entry__free_unpacked(e, NULL);
-		e = NULL;
-	}
-out:
-	if (e != NULL)
-		gs__roster_entry__free_unpacked(e, NULL);
-	return rc;
+	return void_at(t, key, path, seq, 0, isvoid);
 }
 
 int
-gs_roster_chained(gs_txn *t, const uint8_t *key, bool *chained)
+gs_roster_chained(gs_txn *t, const uint8_t *key, const char *path,
+    bool *chained)
 {
-	uint8_t cur[GS_KEY_BYTES];
+	char cur[GS_PATH_MAX_BYTES + 1], parent[GS_PATH_MAX_BYTES + 1];
+	uint8_t k[GS_KEY_BYTES];
 	Gs__RosterEntry *e = NULL;
 	int depth, rc = 0;
 
-	memcpy(cur, key, GS_KEY_BYTES);
+	memcpy(k, key, GS_KEY_BYTES);
+	snprintf(cur, sizeof(cur), "%s", path);
 	*chained = false;
 	for (depth = 0; depth <= GS_PATH_DEPTH_MAX; depth++) {
-		rc = gs_roster_get(t, cur, &e);
+		rc = gs_roster_get(t, k, cur, &e);
 		if (rc == GS_ENOTFOUND) {
 			rc = 0;
 			break;
 		}
 		if (rc != 0 || e->signer.len != GS_KEY_BYTES)
 			break;
-		if (memcmp(e->signer.data, cur, GS_KEY_BYTES) == 0) {
-			*chained = true;
+		if (gs_path_parent(cur, parent, sizeof(parent)) == GS_ENOTFOUND) {
+			*chained = memcmp(e->signer.data, k, GS_KEY_BYTES) == 0;
 			break;
 		}
-		memcpy(cur, e->signer.data, GS_KEY_BYTES);
+		memcpy(k, e->signer.data, GS_KEY_BYTES);
+		snprintf(cur, sizeof(cur), "%s", parent);
 		gs__roster_entry__free_unpacked(e, NULL);
 		e = NULL;
 	}
@@ -343,13 +405,16 @@ gs_roster_chained(gs_txn *t, const uint8_t *key, bool *chained)
 }
 
 int
-gs_roster_find(gs_txn *t, const char *path, uint8_t key[32])
+gs_roster_find(gs_txn *t, const char *path, uint8_t key[32],
+    Gs__RosterEntry **entry)
 {
 	gs_cursor *c = NULL;
 	gs_val k, v;
 	Gs__RosterEntry *e;
 	int rc;
 
+	if (entry)
+		*entry = NULL;
 	rc = gs_cursor_open(t, GS_DB_ROSTER, &c);
 	if (rc != 0)
 		return rc;
@@ -358,14 +423,45 @@ gs_roster_find(gs_txn *t, const char *path, uint8_t key[32])
 		e = gs__roster_entry__unpack(NULL, v.len, v.data);
 		if (e == NULL)
 			continue;
-		if (!e->revoked && strcmp(e->path, path) == 0 &&
+		if (e->n_revocations == 0 && strcmp(e->path, path) == 0 &&
 		    e->key.len == GS_KEY_BYTES) {
 			memcpy(key, e->key.data, GS_KEY_BYTES);
-			gs__roster_entry__free_unpacked(e, NULL);
+			if (entry)
+				*entry = e;
+			else
+				gs__roster_entry__free_unpacked(e, NULL);
 			rc = 0;
 			break;
 		}
 		gs__roster_entry__free_unpacked(e, NULL);
+	}
+	gs_cursor_close(&c);
+	return rc;
+}
+
+int
+gs_roster_path_of(gs_txn *t, const uint8_t *key, char *path, size_t cap)
+{
+	gs_cursor *c = NULL;
+	gs_val k, v;
+	size_t plen;
+	int rc;
+
+	rc = gs_cursor_open(t, GS_DB_ROSTER, &c);
+	if (rc != 0)
+		return rc;
+	rc = gs_cursor_seek(c, key, GS_KEY_BYTES, &k, &v);
+	if (rc == 0 && (k.len <= GS_KEY_BYTES ||
+	    memcmp(k.data, key, GS_KEY_BYTES) != 0))
+		rc = GS_ENOTFOUND;
+	if (rc == 0) {
+		plen = k.len - GS_KEY_BYTES;
+		if (plen >= cap)
+			rc = GS_ETOOBIG;
+		else {
+			memcpy(path, (const uint8_t *)k.data + GS_KEY_BYTES, plen);
+			path[plen] = '\0';
+		}
 	}
 	gs_cursor_close(&c);
 	return rc;

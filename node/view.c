@@ -104,7 +104,7 @@ verify_changes(gs_node *n, gs_txn *t, struct vstate *vs, uint64_t *count)
 {
 	gs_cursor *cur = NULL;
 	gs_val k, v;
-	char hex[2 * GS_ID_BYTES + 1], signer[GS_PATH_MAX_BYTES + 1];
+	char hex[2 * GS_ID_BYTES + 1];
 	int rc;
 
 	(void)n;
@@ -129,13 +129,10 @@ verify_changes(gs_node *n, gs_txn *t, struct vstate *vs, uint64_t *count)
 			fault(vs, "change %s: bad signature", hex, NULL);
 		else if (gs_change_decode(&e, &c, NULL) != 0)
 			fault(vs, "change %s: change does not decode", hex, NULL);
-		else if (gs_roster_path(t, c->origin.data, signer,
-		    sizeof(signer)) != 0)
-			fault(vs, "change %s: signer is not enrolled", hex, NULL);
-		else if (gs_roster_chained(t, c->origin.data, &chained) == 0 &&
-		    !chained)
-			fault(vs, "change %s: signer %s does not chain to the root",
-			    hex, signer);
+		else if (gs_roster_chained(t, c->origin.data, c->signer,
+		    &chained) != 0 || !chained)
+			fault(vs, "change %s: signer %s is not enrolled from "
+			    "the root", hex, c->signer);
 		gs_change_free(&c);
 		gs_envelope_clear(&e);
 	}

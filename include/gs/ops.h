@@ -18,8 +18,8 @@
 #include "gs/change.h"
 #include "gs/node.h"
 
-/* Writes one change. draft's version, origin, seq, prev and hlc are
- * overwritten (and restored to empty before return). On success id holds
+/* Writes one change. draft's version, signer, origin, seq, prev and hlc
+ * are overwritten (and restored to empty before return). On success id holds
  * the change id. On refusal: GS_EAUTH (rejected by the authority table),
  * GS_EINVAL (a field out of bounds), GS_ECONFLICT (invalid in the case's
  * current state), GS_EUNTRUSTED (this node is not enrolled yet), with a

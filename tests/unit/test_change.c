@@ -80,6 +80,7 @@ fixture_init(struct fixture *f, int kind, const uint8_t *origin)
 	f->c.prev.len = GS_ID_BYTES;
 	f->c.hlc = GS_HLC_MAKE(T0, 3);
 	f->c.actor = "王小明";
+	f->c.signer = "qianyang/cuimu/xiazhai";
 	f->c.case_id = gs_change_is_case_kind(kind) ? CASE_ID : "";
 	f->c.body_case = (Gs__Change__BodyCase)kind;
 	switch (kind) {
@@ -96,6 +97,7 @@ fixture_init(struct fixture *f, int kind, const uint8_t *origin)
 		f->revoke.key.len = GS_KEY_BYTES;
 		f->revoke.after_seq = 41;
 		f->revoke.reason = "终端丢失";
+		f->revoke.path = "qianyang/cuimu/dongcun";
 		f->c.revoke = &f->revoke;
 		break;
 	case GS__CHANGE__BODY_REPORT:
@@ -896,8 +898,8 @@ static void
 test_utf8_edges(void)
 {
 	static char *good[] = {
-		"plain ASCII \x01\x7f",
-		"\xc2\x80",			/* U+0080 */
+		"plain ASCII\twith tab\nand newline",
+		"\xc2\xa0",			/* U+00A0, first after C1 */
 		"\xdf\xbf",			/* U+07FF */
 		"\xe0\xa0\x80",			/* U+0800 */
 		"\xed\x9f\xbf",			/* U+D7FF */
@@ -941,6 +943,27 @@ test_utf8_edges(void)
 		f.progress.note = bad[i];
 		CHECK_INVALID(&f, "note is not valid UTF-8");
 	}
+}
+
+/* Valid UTF-8 that would drive a terminal when shown: C0 controls other
+ * than tab and newline, DEL, and the C1 controls U+0080..U+009F. */
+static void
+test_validate_controls(void)
+{
+	static char *bad[] = {
+		"\x01", "bell\x07", "\x1b]0;title\x07", "\x1b[2J恶意", "cr\r",
+		"del\x7f", "\xc2\x80", "\xc2\x9b" "2J",
+	};
+	struct fixture f;
+	size_t i;
+
+	fixture_init(&f, GS__CHANGE__BODY_PROGRESS, pk);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		f.progress.note = bad[i];
+		CHECK_INVALID(&f, "note contains control characters");
+	}
+	f.progress.note = "第一行\n\t第二行";
+	CHECK_VALID(&f);
 }
 
 static void
@@ -1233,6 +1256,7 @@ test_golden_vector(void)
 	c.hlc = GS_HLC_MAKE(T0, 1);
 	c.case_id = CASE_ID;
 	c.actor = "王小明";
+	c.signer = "qianyang/cuimu/xiazhai";
 	r.category = "neighbor";
 	r.title = "张家与李家宅基地边界争议";
 	r.description = "两家因院墙位置发生口角，需村委调解。";
@@ -1315,6 +1339,7 @@ main(void)
 	GS_RUN(test_categories);
 	GS_RUN(test_kind_names);
 	GS_RUN(test_hex);
+	GS_RUN(test_validate_controls);
 	GS_RUN(test_golden_vector);
 	return 0;
 }
