@@ -140,20 +140,19 @@ parse(struct args *a, int argc, char **argv)
 			    name);
 		if (a->nopt >= GS_CLI_ARGS_MAX)
 			return usage_error("too many options");
-		a->name[a->nopt] = strndup(name, nlen);
-		if (takes) {
-			if (eq)
-				a->val[a->nopt] = eq + 1;
-			else if (i + 1 < argc)
-				a->val[a->nopt] = argv[++i];
-			else
-				return usage_error("--%.*s needs a value",
-				    (int)nlen, name);
-		} else if (eq)
+		if (takes && !eq && i + 1 >= argc)
+			return usage_error("--%.*s needs a value", (int)nlen, name);
+		if (!takes && eq)
 			return usage_error("--%.*s takes no value", (int)nlen,
 			    name);
-		else
+		if ((a->name[a->nopt] = strndup(name, nlen)) == NULL)
+			return usage_error("out of memory");
+		if (!takes)
 			a->val[a->nopt] = "";
+		else if (eq)
+			a->val[a->nopt] = eq + 1;
+		else
+			a->val[a->nopt] = argv[++i];
 		a->nopt++;
 	}
 	a->json = has(a, "json");
@@ -179,6 +178,10 @@ open_node(struct args *a)
 	rc = gs_node_open(dir, 0, &a->node);
 	if (rc == GS_ENOTFOUND)
 		return fail("%s holds no node: run 'gridnode init' first", dir);
+	if (rc == GS_EVERSION)
+		return fail("%s was made by an incompatible version of gridnode "
+		    "(store schema differs from %d); nothing was changed", dir,
+		    GS_STORE_SCHEMA_VERSION);
 	if (rc != 0)
 		return fail("cannot open node in %s: %s", dir, gs_strerror(rc));
 	return 0;
@@ -222,6 +225,39 @@ print_id(const struct args *a, const char *case_id, bool new_case,
 	gs_json_end(&j);
 }
 
+/* A field out of its bounds is the caller's argument: name the option and
+ * its limit. Returns GS_CLI_USAGE, or 0 when err names no option. */
+static int
+field_error(const char *err)
+{
+	static const struct {
+		const char *field, *option;
+		size_t      cap;
+	} map[] = {
+		{ "title", "title", GS_TITLE_MAX_BYTES },
+		{ "description", "desc", GS_TEXT_MAX_BYTES },
+		{ "note", "note", GS_TEXT_MAX_BYTES },
+		{ "reason", "reason", GS_TEXT_MAX_BYTES },
+		{ "body", "body", GS_TEXT_MAX_BYTES },
+		{ "grid", "grid", GS_NAME_MAX_BYTES },
+		{ "reporter", "reporter", GS_NAME_MAX_BYTES },
+		{ "actor", "actor", GS_NAME_MAX_BYTES },
+	};
+
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++) {
+		size_t fl = strlen(map[i].field);
+
+		if (strncmp(err, map[i].field, fl) != 0 || err[fl] != ' ')
+			continue;
+		if (strstr(err, "too long"))
+			return usage_error("--%s is too long: at most %zu bytes "
+			    "(about %zu 汉字)", map[i].option, map[i].cap,
+			    map[i].cap / 3);
+		return usage_error("--%s: %s", map[i].option, err + fl + 1);
+	}
+	return 0;
+}
+
 /* Writes a drafted change and reports the outcome. */
 static int
 write_change(struct args *a, Gs__Change *c, bool new_case)
@@ -232,6 +268,8 @@ write_change(struct args *a, Gs__Change *c, bool new_case)
 
 	c->actor = (char *)(uintptr_t)actor(a);
 	rc = gs_ops_write(a->node, c, id, err, sizeof(err));
+	if (rc == GS_EINVAL && (rc = field_error(err)) != 0)
+		return rc;
 	if (rc == GS_EFULL)
 		return fail("the store is full (LMDB map size reached); nothing "
 		    "was written: raise --map-size or free space");
@@ -1477,6 +1515,34 @@ cmd_help(struct args *a)
 	return 0;
 }
 
+/* Names the first missing positional argument, read off the verb's usage
+ * line: an upper-case word that is not an option's value. */
+static int
+missing_positional(const struct verb *v, int have)
+{
+	const char *p = v->usage, *prev = "";
+	size_t plen = 0;
+	int seen = 0;
+
+	while (*p) {
+		size_t l = strcspn(p, " ");
+		bool upper = l > 0;
+
+		for (size_t i = 0; i < l; i++)
+			if (!((p[i] >= 'A' && p[i] <= 'Z') || p[i] == '_'))
+				upper = false;
+		if (upper && !(plen >= 2 && (strncmp(prev, "--", 2) == 0 ||
+		    strncmp(prev, "[--", 3) == 0)) && seen++ == have)
+			return usage_error("%.*s is required", (int)l, p);
+		prev = p;
+		plen = l;
+		p += l;
+		while (*p == ' ')
+			p++;
+	}
+	return usage_error("missing argument");
+}
+
 int
 gs_cli_main(int argc, char **argv)
 {
@@ -1499,12 +1565,18 @@ gs_cli_main(int argc, char **argv)
 	cli_verb = a.verb;
 	rc = parse(&a, argc - 2, argv + 2);
 	if (rc == 0 && has(&a, "help")) {
-		printf("usage: gridnode %s\n\n%s\n", a.verb->usage, a.verb->help);
+		printf("usage: gridnode %s\n\n%s\n\n"
+		    "  --data DIR    the node's data directory (or GRIDNODE_DATA)\n"
+		    "  --json        machine-readable output\n", a.verb->usage,
+		    a.verb->help);
+		if (opt_known(a.verb->opts, "actor", 5, &(bool){ false }))
+			printf("  --actor NAME  the person at the terminal "
+			    "(default GRIDNODE_ACTOR, else USER)\n");
 		rc = 0;
 		goto out;
 	}
 	if (rc == 0 && a.npos < a.verb->npos)
-		rc = usage_error("missing argument%s", a.verb->npos > 1 ? "s" : "");
+		rc = missing_positional(a.verb, a.npos);
 	if (rc == 0)
 		rc = a.verb->fn(&a);
 out:

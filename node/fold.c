@@ -761,7 +761,7 @@ static const struct label severities[] = {
 static const struct label flags[] = {
 	{ "ok", "正常" },
 	{ "conflict", "冲突" },
-	{ "revoked", "已吊销" },
+	{ "revoked", "已撤销" },
 };
 
 static const struct label unknown = { "unknown", "未知" };

@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_STORE_SCHEMA_VERSION   1
+#define GS_STORE_SCHEMA_VERSION   2  /* 2: roster keyed by (key, path) */
 #define GS_STORE_MAP_DEFAULT_BYTES ((size_t)1 << 30)  /* 1 GiB */
 #define GS_STORE_MAP_MIN_BYTES     ((size_t)1 << 20)
 
