@@ -3,7 +3,7 @@
 # plays the demo county.
 
 DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
-	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
+	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev \
 	python3 python3-pytest
 PKGS     = libprotobuf-c lmdb libsodium
 

@@ -361,18 +361,17 @@ gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
 }
 
 int
-gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
+gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
+    size_t *n)
 {
-	struct gs_fold_item *items = NULL;
-	gs_envelope *envs = NULL;
-	Gs__Change **chs = NULL;
-	uint8_t (*ids)[GS_ID_BYTES] = NULL;
 	gs_cursor *cur = NULL;
-	gs_val k, v, ev;
-	size_t n = 0, cap = 0, klen = strlen(case_id);
+	gs_val k, v;
+	uint8_t (*out)[GS_ID_BYTES] = NULL;
+	size_t cap = 0, klen = strlen(case_id);
 	int rc;
 
-	*out = NULL;
+	*ids = NULL;
+	*n = 0;
 	if ((rc = gs_cursor_open(t, GS_DB_CASEIDX, &cur)) != 0)
 		return rc;
 	for (rc = gs_cursor_seek(cur, case_id, klen, &k, &v); rc == 0;
@@ -383,20 +382,45 @@ gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 			rc = GS_EBADMSG;
 			goto out;
 		}
-		if (n == cap) {
-			size_t nc = cap ? cap * 2 : 16;
+		if (*n == cap) {
 			void *p;
 
-			if ((p = realloc(ids, nc * sizeof(*ids))) == NULL)
-				goto nomem;
-			ids = p;
-			cap = nc;
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(out, cap * sizeof(*out))) == NULL) {
+				rc = GS_ENOMEM;
+				goto out;
+			}
+			out = p;
 		}
-		memcpy(ids[n++], v.data, GS_ID_BYTES);
+		memcpy(out[(*n)++], v.data, GS_ID_BYTES);
 	}
-	if (rc != 0 && rc != GS_ENOTFOUND)
-		goto out;
+	if (rc == GS_ENOTFOUND)
+		rc = 0;
+out:
 	gs_cursor_close(&cur);
+	if (rc != 0) {
+		free(out);
+		out = NULL;
+		*n = 0;
+	}
+	*ids = out;
+	return rc;
+}
+
+int
+gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
+{
+	struct gs_fold_item *items = NULL;
+	gs_envelope *envs = NULL;
+	Gs__Change **chs = NULL;
+	uint8_t (*ids)[GS_ID_BYTES] = NULL;
+	gs_val ev;
+	size_t n = 0;
+	int rc;
+
+	*out = NULL;
+	if ((rc = gs_case_ids(t, case_id, &ids, &n)) != 0)
+		return rc;
 	if (n > 0 && ((items = calloc(n, sizeof(*items))) == NULL ||
 	    (envs = calloc(n, sizeof(*envs))) == NULL ||
 	    (chs = calloc(n, sizeof(*chs))) == NULL))
@@ -423,7 +447,6 @@ gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 nomem:
 	rc = GS_ENOMEM;
 out:
-	gs_cursor_close(&cur);
 	for (size_t i = 0; chs != NULL && i < n; i++)
 		gs_change_free(&chs[i]);
 	for (size_t i = 0; envs != NULL && i < n; i++)
@@ -436,14 +459,13 @@ out:
 }
 
 int
-gs_apply_refold(gs_node *node, gs_txn *t, const char *case_id, Gs__Case **out)
+gs_apply_refold(gs_txn *t, const char *case_id, Gs__Case **out)
 {
 	Gs__Case *cs = NULL;
 	uint8_t *buf = NULL;
 	size_t len;
 	int rc;
 
-	(void)node;
 	if (out)
 		*out = NULL;
 	if ((rc = gs_case_fold_stored(t, case_id, &cs)) != 0)
@@ -513,7 +535,7 @@ gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 	if (rc == 0 && b.revoked)
 		rc = touch_all(&b);
 	for (size_t i = 0; i < b.ncases && rc == 0; i++)
-		rc = gs_apply_refold(node, t, b.cases[i], NULL);
+		rc = gs_apply_refold(t, b.cases[i], NULL);
 	for (size_t i = 0; i < b.ncases; i++)
 		free(b.cases[i]);
 	free(b.cases);

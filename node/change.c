@@ -139,9 +139,8 @@ is_empty(const char *s)
 	return s == NULL || s[0] == '\0';
 }
 
-/* The body's message pointer, whatever its kind; NULL when absent. */
-static const void *
-body_ptr(const Gs__Change *c)
+const void *
+gs_change_body(const Gs__Change *c)
 {
 	switch (c->body_case) {
 	case GS__CHANGE__BODY_MEMBER:    return c->member;
@@ -301,7 +300,7 @@ gs_change_validate(const Gs__Change *c, const char **why)
 	CHECK_STR(c->actor, GS_NAME_MAX_BYTES, false, "actor");
 	if (c->signer == NULL || gs_path_valid(c->signer) != 0)
 		FAIL("signer path is invalid");
-	if (body_ptr(c) == NULL)
+	if (gs_change_body(c) == NULL)
 		FAIL("no body");
 	if (gs_change_is_case_kind(c->body_case)) {
 		if (is_empty(c->case_id))

@@ -151,36 +151,6 @@ item_cmp(const void *pa, const void *pb)
 	return memcmp(a->id, b->id, GS_ID_BYTES);
 }
 
-/* The body of a case kind, NULL for any other kind or a missing body. */
-static const void *
-case_body(const Gs__Change *ch)
-{
-	switch (ch->body_case) {
-	case GS__CHANGE__BODY_REPORT:
-		return ch->report;
-	case GS__CHANGE__BODY_PROGRESS:
-		return ch->progress;
-	case GS__CHANGE__BODY_WHISTLE:
-		return ch->whistle;
-	case GS__CHANGE__BODY_RETURN:
-		return ch->return_;
-	case GS__CHANGE__BODY_DISPATCH:
-		return ch->dispatch;
-	case GS__CHANGE__BODY_ACK:
-		return ch->ack;
-	case GS__CHANGE__BODY_RESOLVE:
-		return ch->resolve;
-	case GS__CHANGE__BODY_FOLLOWUP:
-		return ch->followup;
-	case GS__CHANGE__BODY_REOPEN:
-		return ch->reopen;
-	case GS__CHANGE__BODY_SUPERVISE:
-		return ch->supervise;
-	default:
-		return NULL;
-	}
-}
-
 /* Inserts path into the sorted, duplicate-free visibility set. */
 static int
 visible_add(Gs__Case *c, const char *path)
@@ -668,7 +638,8 @@ gs_fold(const char *case_id, struct gs_fold_item *items, size_t n,
 		if (it->id == NULL || it->signer == NULL ||
 		    it->change == NULL || it->change->case_id == NULL ||
 		    strcmp(it->change->case_id, case_id) != 0 ||
-		    case_body(it->change) == NULL)
+		    !gs_change_is_case_kind(it->change->body_case) ||
+		    gs_change_body(it->change) == NULL)
 			return GS_EINVAL;
 	}
 	if (n > 1)

@@ -15,13 +15,12 @@
  * the state moved on (or never allowed it), and we refuse rather than store
  * a change that does nothing. */
 static int
-check_fold(gs_node *n, gs_txn *t, const Gs__Change *c, const uint8_t *id,
-    char *err, size_t cap)
+check_fold(gs_txn *t, const Gs__Change *c, const uint8_t *id, char *err,
+    size_t cap)
 {
 	Gs__Case *cs = NULL;
 	int rc;
 
-	(void)n;
 	if ((rc = gs_case_load(t, c->case_id, &cs)) != 0)
 		return rc;
 	for (size_t i = 0; i < cs->n_timeline; i++) {
@@ -100,7 +99,7 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 		goto out;
 	}
 	if (gs_change_is_case_kind(c->body_case) &&
-	    (rc = check_fold(n, t, c, id, err, cap)) != 0)
+	    (rc = check_fold(t, c, id, err, cap)) != 0)
 		goto out;
 	rc = gs_txn_commit(&t);
 out:

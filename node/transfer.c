@@ -113,38 +113,15 @@ static int
 emit_case(gs_txn *t, FILE *f, struct idset *sent, const char *case_id,
     struct gs_export_stats *st)
 {
-	gs_cursor *cur = NULL;
-	gs_val k, v;
 	uint8_t (*ids)[GS_ID_BYTES] = NULL;
-	size_t n = 0, cap = 0, klen = strlen(case_id);
+	size_t n = 0;
 	int rc;
 
-	/* Collect first: emit() reads CHANGES while this cursor is open. */
-	if ((rc = gs_cursor_open(t, GS_DB_CASEIDX, &cur)) != 0)
+	/* Collected first: emit() reads CHANGES. */
+	if ((rc = gs_case_ids(t, case_id, &ids, &n)) != 0)
 		return rc;
-	for (rc = gs_cursor_seek(cur, case_id, klen, &k, &v); rc == 0;
-	    rc = gs_cursor_next(cur, &k, &v)) {
-		if (k.len != klen || memcmp(k.data, case_id, klen) != 0 ||
-		    v.len != GS_ID_BYTES)
-			break;
-		if (n == cap) {
-			void *p;
-
-			cap = cap ? cap * 2 : 16;
-			if ((p = realloc(ids, cap * sizeof(*ids))) == NULL) {
-				rc = GS_ENOMEM;
-				goto out;
-			}
-			ids = p;
-		}
-		memcpy(ids[n++], v.data, GS_ID_BYTES);
-	}
-	gs_cursor_close(&cur);
-	rc = 0;
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = emit(t, f, sent, ids[i], st);
-out:
-	gs_cursor_close(&cur);
 	free(ids);
 	return rc;
 }

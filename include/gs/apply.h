@@ -55,12 +55,16 @@ int gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 
 /* Folds case_id afresh from its stored changes and stores the projection.
  * *out (may be NULL) receives the new case; free with gs_case_free. */
-int gs_apply_refold(gs_node *node, gs_txn *t, const char *case_id,
-    Gs__Case **out);
+int gs_apply_refold(gs_txn *t, const char *case_id, Gs__Case **out);
 
 /* Loads the stored projection of case_id: 0, GS_ENOTFOUND or GS_EBADMSG.
  * Free with gs_case_free. */
 int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
+
+/* The ids of every change stored for case_id, from the case index, in id
+ * order. *ids is malloc'd (free it; NULL when *n is 0). */
+int gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
+    size_t *n);
 
 /* Folds case_id from its stored changes without storing (verify uses it to
  * compare with the stored projection). */

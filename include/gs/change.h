@@ -79,6 +79,10 @@ int gs_change_seal(const Gs__Change *c, const uint8_t sk[GS_SECRET_BYTES],
 /* Frees a change returned by gs_change_decode and NULLs the pointer. */
 void gs_change_free(Gs__Change **c);
 
+/* The body's message pointer, whatever its kind; NULL when no body is
+ * set. Borrowed from c. */
+const void *gs_change_body(const Gs__Change *c);
+
 /* True for the kinds that act on a case (Report .. Supervise). */
 int gs_change_is_case_kind(int kind);
 
