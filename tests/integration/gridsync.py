@@ -355,9 +355,10 @@ def pb_fields(b):
 
 def envelope_info(env):
     """What a test needs of one envelope: origin and change id (hex), seq,
-    case id, kind name, member path/key, revoke key, and the offset of the
-    signature inside env."""
-    info = {"case": "", "seq": 0}
+    case id, signer (the path the origin signs as), kind name, member
+    path/key, revoke key/path, and the offset of the signature inside
+    env."""
+    info = {"case": "", "seq": 0, "signer": ""}
     for f, _, v, off, n in pb_fields(env):
         if f == 1:
             info["origin"] = v.hex()
@@ -371,6 +372,8 @@ def envelope_info(env):
             info["seq"] = v
         elif f == 6:
             info["case"] = v.decode("utf-8")
+        elif f == 8:
+            info["signer"] = v.decode("utf-8")
         elif f in KIND_FIELDS:
             info["kind"] = KIND_FIELDS[f]
             if f in (10, 11):
@@ -381,6 +384,10 @@ def envelope_info(env):
                         info["member_key"] = w.hex()
                     elif g == 1 and f == 11:
                         info["revoke_key"] = w.hex()
+                    elif g == 2 and f == 11:
+                        info["revoke_after"] = w
+                    elif g == 4 and f == 11:
+                        info["revoke_path"] = w.decode("utf-8")
     return info
 
 
