@@ -147,8 +147,8 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 		if (rc != 0)
 			return rc;
 		b->roster_grew = true;
-		/* A lower-id Member for a pair already enrolled replaces the
-		 * one that counted: whether changes are void may change. */
+		/* Another Member for a pair already enrolled: whether its
+		 * changes are void may change. */
 		if (changed)
 			b->revoked = true;
 	} else if (c->body_case == GS__CHANGE__BODY_REVOKE) {

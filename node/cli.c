@@ -444,8 +444,13 @@ chain_build(gs_txn *t, const uint8_t *key, const char *path,
 		}
 		if ((rc = gs_roster_get(t, k, p, &e)) != 0)
 			break;
-		rc = gs_get(t, GS_DB_CHANGES, e->member_change.data, GS_ID_BYTES,
-		    &v);
+		/* The first (lowest id) Member of each pair. */
+		if (e->n_enrolments == 0) {
+			rc = GS_ENOTFOUND;
+			break;
+		}
+		rc = gs_get(t, GS_DB_CHANGES,
+		    e->enrolments[0]->member_change.data, GS_ID_BYTES, &v);
 		if (rc == 0 && (chain[depth].data = malloc(v.len)) == NULL)
 			rc = GS_ENOMEM;
 		if (rc != 0)
@@ -454,7 +459,7 @@ chain_build(gs_txn *t, const uint8_t *key, const char *path,
 		chain[depth++].len = v.len;
 		if (gs_path_parent(p, parent, sizeof(parent)) != 0)
 			break;   /* the root's own Member ends the chain */
-		memcpy(k, e->signer.data, GS_KEY_BYTES);
+		memcpy(k, e->enrolments[0]->signer.data, GS_KEY_BYTES);
 		snprintf(p, sizeof(p), "%s", parent);
 		gs__roster_entry__free_unpacked(e, NULL);
 		e = NULL;
@@ -515,8 +520,13 @@ cmd_enroll(struct args *a)
 		return fail("key %.16s… is already enrolled as %s; a node gets a "
 		    "new key to move (init a new data dir)", hex, known);
 	}
-	if (rc == 0 && gs_roster_get(t, key, path, &e) == 0) {
-		memcpy(id, e->member_change.data, GS_ID_BYTES);
+	if (rc == 0 && gs_roster_get(t, key, path, &e) == 0 &&
+	    e->n_enrolments == 0) {
+		gs__roster_entry__free_unpacked(e, NULL);
+		e = NULL;
+	}
+	if (e != NULL) {
+		memcpy(id, e->enrolments[0]->member_change.data, GS_ID_BYTES);
 		gs__roster_entry__free_unpacked(e, NULL);
 	} else {
 		gs_txn_abort(&t);

@@ -235,45 +235,64 @@ int
 gs_roster_enrol(gs_txn *t, const Gs__Member *m, const uint8_t *id,
     const uint8_t *signer, uint64_t signer_seq, bool *changed)
 {
-	Gs__RosterEntry e, *old = NULL;
-	ProtobufCBinaryData mc = { GS_ID_BYTES, (uint8_t *)(uintptr_t)id };
-	ProtobufCBinaryData sk = { GS_KEY_BYTES, (uint8_t *)(uintptr_t)signer };
+	Gs__RosterEntry fresh, *e = NULL, *cur;
+	Gs__Enrolment en, **ne;
+	size_t at;
 	int rc;
 
 	if (changed)
 		*changed = false;
-	rc = gs_roster_get(t, m->key.data, m->path, &old);
+	rc = gs_roster_get(t, m->key.data, m->path, &e);
 	if (rc != 0 && rc != GS_ENOTFOUND)
 		return rc;
-	if (rc == 0) {
-		/* The lowest Member id counts, so every node picks the same
-		 * one whatever the order they arrived in. Revocations stay. */
-		if (old->member_change.len == GS_ID_BYTES &&
-		    memcmp(old->member_change.data, id, GS_ID_BYTES) <= 0) {
-			gs__roster_entry__free_unpacked(old, NULL);
-			return 0;
+	if (rc == GS_ENOTFOUND) {
+		gs__roster_entry__init(&fresh);
+		fresh.key = m->key;
+		fresh.path = m->path;
+		cur = &fresh;
+	} else
+		cur = e;
+	/* Kept sorted by Member id, once each: the stored entry is the same
+	 * bytes on every node whatever the order Members arrived in. */
+	for (at = 0; at < cur->n_enrolments; at++) {
+		int d = memcmp(cur->enrolments[at]->member_change.data, id,
+		    GS_ID_BYTES);
+
+		if (d == 0) {
+			rc = 0;
+			goto out;
 		}
-		old->member_change = mc;
-		old->signer = sk;
-		old->signer_seq = signer_seq;
-		rc = roster_put(t, old);
-		/* The borrowed fields must not be freed with the entry. */
-		old->member_change.data = NULL;
-		old->member_change.len = 0;
-		old->signer.data = NULL;
-		old->signer.len = 0;
-		gs__roster_entry__free_unpacked(old, NULL);
-	} else {
-		gs__roster_entry__init(&e);
-		e.key = m->key;
-		e.path = m->path;
-		e.member_change = mc;
-		e.signer = sk;
-		e.signer_seq = signer_seq;
-		rc = roster_put(t, &e);
+		if (d > 0)
+			break;
 	}
+	ne = realloc(cur->enrolments, (cur->n_enrolments + 1) * sizeof(*ne));
+	if (ne == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	cur->enrolments = ne;
+	memmove(ne + at + 1, ne + at, (cur->n_enrolments - at) * sizeof(*ne));
+	gs__enrolment__init(&en);
+	en.member_change.data = (uint8_t *)(uintptr_t)id;
+	en.member_change.len = GS_ID_BYTES;
+	en.signer.data = (uint8_t *)(uintptr_t)signer;
+	en.signer.len = GS_KEY_BYTES;
+	en.signer_seq = signer_seq;
+	ne[at] = &en;
+	cur->n_enrolments++;
+	rc = roster_put(t, cur);
+	/* en lives on the stack: take it out again before anything frees. */
+	memmove(ne + at, ne + at + 1, (cur->n_enrolments - at - 1) * sizeof(*ne));
+	cur->n_enrolments--;
+	/* Only another Member for a pair already enrolled can change what
+	 * is void: a new pair's changes were pending until now. */
 	if (rc == 0 && changed)
-		*changed = true;
+		*changed = cur != &fresh;
+out:
+	if (cur == &fresh)
+		free(fresh.enrolments);
+	if (e != NULL)
+		gs__roster_entry__free_unpacked(e, NULL);
 	return rc;
 }
 
@@ -350,14 +369,28 @@ void_at(gs_txn *t, const uint8_t *key, const char *path, uint64_t seq,
 		if (!v)
 			goto out;   /* void */
 	}
-	if (e->signer.len != GS_KEY_BYTES)
-		goto out;
-	if (root) {
-		*isvoid = memcmp(e->signer.data, key, GS_KEY_BYTES) != 0;
-		goto out;
+	/* Enrolled while any of its Members is valid. The root's is
+	 * self-signed by the trust root's key. */
+	for (size_t i = 0; i < e->n_enrolments; i++) {
+		Gs__Enrolment *en = e->enrolments[i];
+
+		if (en->signer.len != GS_KEY_BYTES)
+			continue;
+		if (root) {
+			if (memcmp(en->signer.data, key, GS_KEY_BYTES) == 0) {
+				*isvoid = false;
+				break;
+			}
+			continue;
+		}
+		if ((rc = void_at(t, en->signer.data, parent, en->signer_seq,
+		    depth + 1, &v)) != 0)
+			goto out;
+		if (!v) {
+			*isvoid = false;
+			break;
+		}
 	}
-	rc = void_at(t, e->signer.data, parent, e->signer_seq, depth + 1,
-	    isvoid);
 out:
 	gs__roster_entry__free_unpacked(e, NULL);
 	return rc;
@@ -370,38 +403,44 @@ gs_roster_void(gs_txn *t, const uint8_t *key, const char *path, uint64_t seq,
 	return void_at(t, key, path, seq, 0, isvoid);
 }
 
+static int
+chained_at(gs_txn *t, const uint8_t *key, const char *path, int depth,
+    bool *chained)
+{
+	char parent[GS_PATH_MAX_BYTES + 1];
+	Gs__RosterEntry *e = NULL;
+	bool root;
+	int rc;
+
+	*chained = false;
+	if (depth > GS_PATH_DEPTH_MAX)
+		return 0;
+	rc = gs_roster_get(t, key, path, &e);
+	if (rc == GS_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	root = gs_path_parent(path, parent, sizeof(parent)) == GS_ENOTFOUND;
+	for (size_t i = 0; i < e->n_enrolments && !*chained && rc == 0; i++) {
+		Gs__Enrolment *en = e->enrolments[i];
+
+		if (en->signer.len != GS_KEY_BYTES)
+			continue;
+		if (root)
+			*chained = memcmp(en->signer.data, key, GS_KEY_BYTES) == 0;
+		else
+			rc = chained_at(t, en->signer.data, parent, depth + 1,
+			    chained);
+	}
+	gs__roster_entry__free_unpacked(e, NULL);
+	return rc;
+}
+
 int
 gs_roster_chained(gs_txn *t, const uint8_t *key, const char *path,
     bool *chained)
 {
-	char cur[GS_PATH_MAX_BYTES + 1], parent[GS_PATH_MAX_BYTES + 1];
-	uint8_t k[GS_KEY_BYTES];
-	Gs__RosterEntry *e = NULL;
-	int depth, rc = 0;
-
-	memcpy(k, key, GS_KEY_BYTES);
-	snprintf(cur, sizeof(cur), "%s", path);
-	*chained = false;
-	for (depth = 0; depth <= GS_PATH_DEPTH_MAX; depth++) {
-		rc = gs_roster_get(t, k, cur, &e);
-		if (rc == GS_ENOTFOUND) {
-			rc = 0;
-			break;
-		}
-		if (rc != 0 || e->signer.len != GS_KEY_BYTES)
-			break;
-		if (gs_path_parent(cur, parent, sizeof(parent)) == GS_ENOTFOUND) {
-			*chained = memcmp(e->signer.data, k, GS_KEY_BYTES) == 0;
-			break;
-		}
-		memcpy(k, e->signer.data, GS_KEY_BYTES);
-		snprintf(cur, sizeof(cur), "%s", parent);
-		gs__roster_entry__free_unpacked(e, NULL);
-		e = NULL;
-	}
-	if (e != NULL)
-		gs__roster_entry__free_unpacked(e, NULL);
-	return rc;
+	return chained_at(t, key, path, 0, chained);
 }
 
 int

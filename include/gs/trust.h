@@ -33,9 +33,9 @@ int gs_trust_check(const char *signer, const Gs__Change *c,
 int gs_roster_get(gs_txn *t, const uint8_t *key, const char *path,
     Gs__RosterEntry **out);
 
-/* Records the Member change `id` signed by (signer, signer_seq). When
- * (key, path) is already enrolled, the Member with the lower change id
- * counts; *changed (may be NULL) tells whether the entry changed. */
+/* Records the Member change `id` signed by (signer, signer_seq) among the
+ * entry's enrolments (once each). *changed (may be NULL) is true when a
+ * pair already enrolled got another Member: what is void may change. */
 int gs_roster_enrol(gs_txn *t, const Gs__Member *m, const uint8_t *id,
     const uint8_t *signer, uint64_t signer_seq, bool *changed);
 
@@ -46,8 +46,8 @@ int gs_roster_revoke(gs_txn *t, const uint8_t *key, const char *path,
 
 /* Whether a change signed by key as path at seq is void: (key, path) is
  * not enrolled; or a revocation of it with after_seq < seq was signed by a
- * signer whose own change is not void; or the Member that enrolled it (or
- * one further up the chain) is itself void. Depends only on the set of
+ * signer whose own change is not void; or every Member that enrolled it is
+ * itself void (signed after its signer's revocation, up the chain). Depends only on the set of
  * Members and Revokes held, never on their arrival order. Writes the
  * answer to *isvoid; returns 0 or a store error. */
 int gs_roster_void(gs_txn *t, const uint8_t *key, const char *path,

@@ -148,21 +148,22 @@ tc_make(struct tc *t, int kind, const char *case_id)
 	return &t->ch;
 }
 
-/* gs_trust_check's result, also checking *why: NULL exactly when allowed. */
+/* gs_trust_check's result, also checking *why: NULL exactly when allowed.
+ * The change names signer as the path it signs as, like a sealed one. */
 static int
-judge(const char *signer, const Gs__Change *c, const char *revoked_path,
-    const uint8_t *root)
+judge(const char *signer, Gs__Change *c, const uint8_t *root)
 {
 	const char *why = "unset";
 	int rc;
 
-	rc = gs_trust_check(signer, c, revoked_path, root, &why);
+	c->signer = unconst(signer);
+	rc = gs_trust_check(signer, c, root, &why);
 	if (rc == 0)
 		GS_CHECK(why == NULL);
 	else
 		GS_CHECK(why != NULL && why[0] != '\0');
 	/* why may be NULL: the verdict must not change. */
-	GS_CHECK_EQ(gs_trust_check(signer, c, revoked_path, root, NULL), rc);
+	GS_CHECK_EQ(gs_trust_check(signer, c, root, NULL), rc);
 	return rc;
 }
 
@@ -172,16 +173,17 @@ kind_on(int kind, const char *signer)
 {
 	struct tc t;
 
-	return judge(signer, tc_make(&t, kind, CID), NULL, root_key);
+	return judge(signer, tc_make(&t, kind, CID), root_key);
 }
 
 /* The sentence gs_trust_check gives for a refusal. */
 static const char *
-why_of(const char *signer, const Gs__Change *c, const char *revoked_path)
+why_of(const char *signer, Gs__Change *c)
 {
 	const char *why = NULL;
 
-	(void)gs_trust_check(signer, c, revoked_path, root_key, &why);
+	c->signer = unconst(signer);
+	(void)gs_trust_check(signer, c, root_key, &why);
 	return why;
 }
 
@@ -192,7 +194,7 @@ member(const char *signer, const char *path)
 
 	tc_make(&t, GS__CHANGE__BODY_MEMBER, NULL);
 	t.member.path = unconst(path);
-	return judge(signer, &t.ch, NULL, root_key);
+	return judge(signer, &t.ch, root_key);
 }
 
 static void
@@ -219,7 +221,7 @@ test_member(void)
 	GS_CHECK_EQ(member("q/c", "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_MEMBER, NULL);
 	t.member.path = unconst("q/c/x");
-	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q", &t.ch),
 	    "a Member must be signed by the node at the parent path");
 
 	/* Root self-enrolment: only the configured root key, only itself. */
@@ -227,20 +229,25 @@ test_member(void)
 	t.member.path = unconst("q");
 	memcpy(t.origin, root_key, GS_KEY_BYTES);
 	memcpy(t.key, root_key, GS_KEY_BYTES);
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), 0);
+	GS_CHECK_EQ(judge("q", &t.ch, root_key), 0);
+	/* The root key's self-Member must sign as the path it enrols. */
+	GS_CHECK_EQ(judge("r", &t.ch, root_key), GS_EAUTH);
+	GS_CHECK_EQ(judge("q/c", &t.ch, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("r", &t.ch),
+	    "only the trust root may enrol a root path, and only itself");
 	/* Without a configured root nobody may. */
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, NULL), GS_EAUTH);
+	GS_CHECK_EQ(judge("q", &t.ch, NULL), GS_EAUTH);
 	/* The root enrolling another key at a root path. */
 	memset(t.key, 0x44, GS_KEY_BYTES);
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
-	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	GS_CHECK_EQ(judge("q", &t.ch, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("q", &t.ch),
 	    "only the trust root may enrol a root path, and only itself");
 	/* Another key enrolling itself at a root path (key == origin). */
 	memset(t.origin, 0x44, GS_KEY_BYTES);
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
+	GS_CHECK_EQ(judge("q", &t.ch, root_key), GS_EAUTH);
 	/* Another key enrolling the root key. */
 	memcpy(t.key, root_key, GS_KEY_BYTES);
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), GS_EAUTH);
+	GS_CHECK_EQ(judge("q", &t.ch, root_key), GS_EAUTH);
 }
 
 static int
@@ -248,8 +255,9 @@ revoke_by(const char *signer, const char *revoked_path)
 {
 	struct tc t;
 
-	return judge(signer, tc_make(&t, GS__CHANGE__BODY_REVOKE, NULL),
-	    revoked_path, root_key);
+	tc_make(&t, GS__CHANGE__BODY_REVOKE, NULL);
+	t.revoke.path = unconst(revoked_path);
+	return judge(signer, &t.ch, root_key);
 }
 
 static void
@@ -268,10 +276,19 @@ test_revoke(void)
 	GS_CHECK_EQ(revoke_by("q/c/y", "q/c/x"), GS_EAUTH);    /* sibling */
 	GS_CHECK_EQ(revoke_by("q/c/@police", "q/c/x"), GS_EAUTH);
 	GS_CHECK_EQ(revoke_by("q", "q"), GS_EAUTH);            /* the root */
-	GS_CHECK_EQ(revoke_by("q/c", NULL), GS_EAUTH);         /* path unknown */
+	GS_CHECK_EQ(revoke_by("r", "q"), GS_EAUTH);            /* a root */
+	GS_CHECK_EQ(revoke_by("q/c", NULL), GS_EAUTH);         /* no path */
+	GS_CHECK_EQ(revoke_by("q/c", ""), GS_EAUTH);
+	GS_CHECK_EQ(revoke_by("q/c", "Q/c/x"), GS_EAUTH);      /* invalid */
 	tc_make(&t, GS__CHANGE__BODY_REVOKE, NULL);
-	GS_CHECK_STR(why_of("q", &t.ch, "q/c/x"),
+	t.revoke.path = unconst("q/c/x");
+	GS_CHECK_STR(why_of("q", &t.ch),
 	    "only the parent of a key's path may revoke it");
+	/* The path it names decides, not any path the key may also be
+	 * enrolled at: the same key revoked at q/d/z is q/d's to revoke. */
+	t.revoke.path = unconst("q/d/z");
+	GS_CHECK_EQ(judge("q/d", &t.ch, root_key), 0);
+	GS_CHECK_EQ(judge("q/c", &t.ch, root_key), GS_EAUTH);
 }
 
 static void
@@ -290,7 +307,7 @@ test_report(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/@justice"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REPORT, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_REPORT, CID);
-	GS_CHECK_STR(why_of("q/c/y", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/y", &t.ch),
 	    "only the owner village or an ancestor may report a case");
 }
 
@@ -313,7 +330,7 @@ test_progress(void)
 	 * since only strict ancestors dispatch. */
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_PROGRESS, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_PROGRESS, CID);
-	GS_CHECK_STR(why_of("q/d/@police", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/d/@police", &t.ch),
 	    "signer can never see this case");
 }
 
@@ -331,7 +348,7 @@ test_whistle(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/c/y"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_WHISTLE, "q/d"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_WHISTLE, CID);
-	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q", &t.ch),
 	    "only a node on the case's path below the root may whistle");
 }
 
@@ -348,7 +365,7 @@ test_return(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/d"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RETURN, "q/c/@police"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_RETURN, CID);
-	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/x", &t.ch),
 	    "only a node above the owner may return a case");
 }
 
@@ -359,7 +376,7 @@ dispatch(const char *signer, const char *dept)
 
 	tc_make(&t, GS__CHANGE__BODY_DISPATCH, CID);
 	t.dispatch.department = unconst(dept);
-	return judge(signer, &t.ch, NULL, root_key);
+	return judge(signer, &t.ch, root_key);
 }
 
 static void
@@ -384,10 +401,10 @@ test_dispatch(void)
 	GS_CHECK_EQ(dispatch("q/c/@police", "q/c/@police"), GS_EAUTH);
 
 	tc_make(&t, GS__CHANGE__BODY_DISPATCH, CID);
-	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/x", &t.ch),
 	    "only a town or county above the owner may dispatch");
 	t.dispatch.department = unconst("q/d/@police");
-	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c", &t.ch),
 	    "a dispatch must name one of the signer's own departments");
 }
 
@@ -405,7 +422,7 @@ test_ack(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/d/@police"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_ACK, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_ACK, CID);
-	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c", &t.ch),
 	    "only a department above the owner may report in");
 }
 
@@ -427,7 +444,7 @@ test_resolve(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/d/@police"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_RESOLVE, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_RESOLVE, CID);
-	GS_CHECK_STR(why_of("q/c/y", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/y", &t.ch),
 	    "signer can never resolve this case");
 }
 
@@ -446,14 +463,14 @@ test_followup(void)
 	    GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_FOLLOWUP, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_FOLLOWUP, CID);
-	GS_CHECK_STR(why_of("q", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q", &t.ch),
 	    "only the owner village or its town may follow up");
 
 	/* A town-owned case: the town and the county above it. */
 	tc_make(&t, GS__CHANGE__BODY_FOLLOWUP, TOWN_CID);
-	GS_CHECK_EQ(judge("q/c", &t.ch, NULL, root_key), 0);
-	GS_CHECK_EQ(judge("q", &t.ch, NULL, root_key), 0);
-	GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key), GS_EAUTH);
+	GS_CHECK_EQ(judge("q/c", &t.ch, root_key), 0);
+	GS_CHECK_EQ(judge("q", &t.ch, root_key), 0);
+	GS_CHECK_EQ(judge("q/c/x", &t.ch, root_key), GS_EAUTH);
 }
 
 static void
@@ -472,7 +489,7 @@ test_reopen(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/@police"), GS_EAUTH);
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_REOPEN, "q/c/x/@x"), GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_REOPEN, CID);
-	GS_CHECK_STR(why_of("q/c/@police", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/@police", &t.ch),
 	    "signer can never reopen this case");
 }
 
@@ -493,7 +510,7 @@ test_supervise(void)
 	GS_CHECK_EQ(kind_on(GS__CHANGE__BODY_SUPERVISE, "q/@justice"),
 	    GS_EAUTH);
 	tc_make(&t, GS__CHANGE__BODY_SUPERVISE, CID);
-	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c/x", &t.ch),
 	    "only a node above the owner may supervise");
 }
 
@@ -511,10 +528,10 @@ test_notice(void)
 
 	tc_make(&t, GS__CHANGE__BODY_NOTICE, NULL);
 	for (i = 0; i < sizeof(area) / sizeof(area[0]); i++)
-		GS_CHECK_EQ(judge(area[i], &t.ch, NULL, root_key), 0);
+		GS_CHECK_EQ(judge(area[i], &t.ch, root_key), 0);
 	for (i = 0; i < sizeof(dept) / sizeof(dept[0]); i++)
-		GS_CHECK_EQ(judge(dept[i], &t.ch, NULL, root_key), GS_EAUTH);
-	GS_CHECK_STR(why_of("q/@justice", &t.ch, NULL),
+		GS_CHECK_EQ(judge(dept[i], &t.ch, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("q/@justice", &t.ch),
 	    "only an area node may issue a notice");
 }
 
@@ -525,7 +542,7 @@ rollup(const char *signer, const char *subject)
 
 	tc_make(&t, GS__CHANGE__BODY_ROLLUP, NULL);
 	t.rollup.subject = unconst(subject);
-	return judge(signer, &t.ch, NULL, root_key);
+	return judge(signer, &t.ch, root_key);
 }
 
 static void
@@ -549,9 +566,9 @@ test_rollup(void)
 
 	tc_make(&t, GS__CHANGE__BODY_ROLLUP, NULL);
 	t.rollup.subject = unconst("q/d");
-	GS_CHECK_STR(why_of("q/c", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/c", &t.ch),
 	    "a rollup may only cover the signer's own subtree");
-	GS_CHECK_STR(why_of("q/@justice", &t.ch, NULL),
+	GS_CHECK_STR(why_of("q/@justice", &t.ch),
 	    "only an area node may sign a rollup");
 }
 
@@ -580,19 +597,19 @@ test_malformed_case_id(void)
 		for (j = 0; j < sizeof(bad) / sizeof(bad[0]); j++) {
 			tc_make(&t, kinds[i], bad[j]);
 			/* Malformed before anything else: even the owner. */
-			GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key),
+			GS_CHECK_EQ(judge("q/c/x", &t.ch, root_key),
 			    GS_EINVAL);
-			GS_CHECK_EQ(judge("q/c", &t.ch, NULL, root_key),
+			GS_CHECK_EQ(judge("q/c", &t.ch, root_key),
 			    GS_EINVAL);
-			GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL),
+			GS_CHECK_STR(why_of("q/c/x", &t.ch),
 			    "malformed case id");
 		}
 	}
 	/* No body at all is not a case kind either. */
 	tc_make(&t, GS__CHANGE__BODY__NOT_SET, CID);
 	t.ch.case_id = unconst(CID);
-	GS_CHECK_EQ(judge("q/c/x", &t.ch, NULL, root_key), GS_EINVAL);
-	GS_CHECK_STR(why_of("q/c/x", &t.ch, NULL), "not a case kind");
+	GS_CHECK_EQ(judge("q/c/x", &t.ch, root_key), GS_EINVAL);
+	GS_CHECK_STR(why_of("q/c/x", &t.ch), "not a case kind");
 }
 
 /* ---- roster over a real store ---- */
@@ -632,8 +649,11 @@ key_of(int k, uint8_t key[GS_KEY_BYTES])
 	memset(key, k, GS_KEY_BYTES);
 }
 
+/* Enrols key at path by a Member with change id 32 bytes of idb, signed by
+ * (signer, seq); *changed as gs_roster_enrol reports it. */
 static int
-enrol(gs_txn *t, const char *path, int key, int signer, uint64_t seq)
+enrol_id(gs_txn *t, const char *path, int key, int signer, uint64_t seq,
+    int idb, bool *changed)
 {
 	Gs__Member m;
 	uint8_t k[GS_KEY_BYTES], s[GS_KEY_BYTES], id[GS_ID_BYTES];
@@ -641,50 +661,131 @@ enrol(gs_txn *t, const char *path, int key, int signer, uint64_t seq)
 	gs__member__init(&m);
 	key_of(key, k);
 	key_of(signer, s);
-	memset(id, 0x80 | key, sizeof(id));
+	memset(id, idb, sizeof(id));
 	m.path = unconst(path);
 	m.key.data = k;
 	m.key.len = GS_KEY_BYTES;
-	return gs_roster_enrol(t, &m, id, s, seq);
+	return gs_roster_enrol(t, &m, id, s, seq, changed);
+}
+
+/* A first enrolment of (key, path), which always changes the roster. */
+static int
+enrol(gs_txn *t, const char *path, int key, int signer, uint64_t seq)
+{
+	bool changed = false;
+	int rc;
+
+	rc = enrol_id(t, path, key, signer, seq, 0x80 | key, &changed);
+	if (rc == 0)
+		GS_CHECK(changed);
+	return rc;
 }
 
 static int
-revoke_key(gs_txn *t, int key, uint64_t after)
+revoke_key(gs_txn *t, int key, const char *path, uint64_t after, int by,
+    uint64_t by_seq)
 {
-	uint8_t k[GS_KEY_BYTES];
+	uint8_t k[GS_KEY_BYTES], b[GS_KEY_BYTES];
 
 	key_of(key, k);
-	return gs_roster_revoke(t, k, after);
+	key_of(by, b);
+	return gs_roster_revoke(t, k, path, after, b, by_seq);
 }
 
-/* gs_roster_void's answer for key at seq (its return checked to be 0). */
+/* gs_roster_void's answer for key signing as path at seq (its return
+ * checked to be 0). */
 static bool
-is_void(gs_txn *t, int key, uint64_t seq)
+is_void(gs_txn *t, int key, const char *path, uint64_t seq)
 {
 	uint8_t k[GS_KEY_BYTES];
 	bool v = false;
 
 	key_of(key, k);
-	GS_CHECK_EQ(gs_roster_void(t, k, seq, &v), 0);
+	GS_CHECK_EQ(gs_roster_void(t, k, path, seq, &v), 0);
 	return v;
 }
 
-/* The roster entry of key k, for inspection; free with
+static bool
+is_chained(gs_txn *t, int key, const char *path)
+{
+	uint8_t k[GS_KEY_BYTES];
+	bool v = true;
+
+	key_of(key, k);
+	GS_CHECK_EQ(gs_roster_chained(t, k, path, &v), 0);
+	return v;
+}
+
+/* The roster entry of (key k, path), for inspection; free with
  * gs__roster_entry__free_unpacked. */
 static Gs__RosterEntry *
-entry(gs_txn *t, int key)
+entry(gs_txn *t, int key, const char *path)
 {
 	Gs__RosterEntry *e = NULL;
 	uint8_t k[GS_KEY_BYTES];
 
 	key_of(key, k);
-	GS_CHECK_EQ(gs_roster_get(t, k, &e), 0);
+	GS_CHECK_EQ(gs_roster_get(t, k, path, &e), 0);
 	GS_CHECK(e != NULL);
+	GS_CHECK_STR(e->path, path);
 	return e;
 }
 
+/* Whether e holds the revocation (after, by, by_seq), exactly once. */
+static bool
+has_revocation(const Gs__RosterEntry *e, uint64_t after, int by,
+    uint64_t by_seq)
+{
+	uint8_t b[GS_KEY_BYTES];
+	int n = 0;
+
+	key_of(by, b);
+	for (size_t i = 0; i < e->n_revocations; i++) {
+		const Gs__Revocation *r = e->revocations[i];
+
+		if (r->after_seq == after && r->by_seq == by_seq &&
+		    r->by.len == GS_KEY_BYTES &&
+		    memcmp(r->by.data, b, GS_KEY_BYTES) == 0)
+			n++;
+	}
+	return n == 1;
+}
+
+/* The key gs_roster_find gives for path: 0 and its number, or the error. */
+static int
+found_at(gs_txn *t, const char *path)
+{
+	uint8_t k[GS_KEY_BYTES];
+	int rc;
+
+	memset(k, 0, sizeof(k));
+	rc = gs_roster_find(t, path, k, NULL);
+	if (rc != 0)
+		return rc;
+	for (size_t i = 1; i < GS_KEY_BYTES; i++)
+		GS_CHECK_EQ(k[i], k[0]);
+	return k[0];
+}
+
+static gs_store *
+store_new(void)
+{
+	gs_store *s = NULL;
+
+	dir_new();
+	GS_CHECK_EQ(gs_store_open(tmpdir, GS_STORE_MAP_MIN_BYTES * 4, &s), 0);
+	return s;
+}
+
+static void
+store_free(gs_store **s)
+{
+	gs_store_close(s);
+	dir_remove();
+}
+
 enum { K_ROOT = 1, K_TOWN, K_VIL, K_VIL2, K_VIL3, K_POLICE, K_A, K_B,
-	K_UNKNOWN };
+	K_UNKNOWN, K_C, K_D, K_DEPT };
 
 static void
 test_roster(void)
@@ -694,10 +795,10 @@ test_roster(void)
 	Gs__RosterEntry *e;
 	uint8_t k[GS_KEY_BYTES], want[GS_KEY_BYTES], id[GS_ID_BYTES];
 	char path[GS_PATH_MAX_BYTES + 1];
+	bool changed;
 	uint64_t n;
 
-	dir_new();
-	GS_CHECK_EQ(gs_store_open(tmpdir, GS_STORE_MAP_MIN_BYTES * 4, &s), 0);
+	s = store_new();
 	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
 
 	/* The chain: root self-signed, town by root at seq 2, villages by
@@ -712,8 +813,7 @@ test_roster(void)
 	GS_CHECK_EQ(n, 6);
 
 	/* get: every field as enrolled. */
-	e = entry(t, K_VIL);
-	GS_CHECK_STR(e->path, "q/c/x");
+	e = entry(t, K_VIL, "q/c/x");
 	key_of(K_VIL, want);
 	GS_CHECK_EQ(e->key.len, GS_KEY_BYTES);
 	GS_CHECK(memcmp(e->key.data, want, GS_KEY_BYTES) == 0);
@@ -724,145 +824,423 @@ test_roster(void)
 	memset(id, 0x80 | K_VIL, sizeof(id));
 	GS_CHECK_EQ(e->member_change.len, GS_ID_BYTES);
 	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
-	GS_CHECK(!e->revoked);
-	GS_CHECK_EQ(e->after_seq, 0);
+	GS_CHECK_EQ(e->n_revocations, 0);
 	gs__roster_entry__free_unpacked(e, NULL);
+	/* An unknown key, and a known key at a path it is not enrolled at. */
 	key_of(K_UNKNOWN, k);
 	e = (Gs__RosterEntry *)1;
-	GS_CHECK_EQ(gs_roster_get(t, k, &e), GS_ENOTFOUND);
+	GS_CHECK_EQ(gs_roster_get(t, k, "q/c/x", &e), GS_ENOTFOUND);
 	GS_CHECK(e == NULL);
-
-	/* path: exact copy, too small a buffer, unknown key. */
 	key_of(K_VIL, k);
-	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
+	e = (Gs__RosterEntry *)1;
+	GS_CHECK_EQ(gs_roster_get(t, k, "q/c/y", &e), GS_ENOTFOUND);
+	GS_CHECK(e == NULL);
+	/* A path that extends the enrolled one is another pair. */
+	GS_CHECK_EQ(gs_roster_get(t, k, "q/c/x/@x", &e), GS_ENOTFOUND);
+	GS_CHECK_EQ(gs_roster_get(t, k, "q/c", &e), GS_ENOTFOUND);
+
+	/* path_of: exact copy, too small a buffer, unknown key. */
+	key_of(K_VIL, k);
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, sizeof(path)), 0);
 	GS_CHECK_STR(path, "q/c/x");
-	GS_CHECK_EQ(gs_roster_path(t, k, path, 6), 0);	/* 5 + NUL fits */
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, 6), 0); /* 5 + NUL fits */
 	GS_CHECK_STR(path, "q/c/x");
-	GS_CHECK_EQ(gs_roster_path(t, k, path, 5), GS_ETOOBIG);
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, 5), GS_ETOOBIG);
 	key_of(K_UNKNOWN, k);
-	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), GS_ENOTFOUND);
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, sizeof(path)),
+	    GS_ENOTFOUND);
 
 	/* find: the key at a path; nothing at an unknown path. */
-	GS_CHECK_EQ(gs_roster_find(t, "q/c/y", k), 0);
-	key_of(K_VIL2, want);
+	GS_CHECK_EQ(found_at(t, "q/c/y"), K_VIL2);
+	GS_CHECK_EQ(found_at(t, "q/c/@police"), K_POLICE);
+	GS_CHECK_EQ(found_at(t, "q/d"), GS_ENOTFOUND);
+	GS_CHECK_EQ(found_at(t, "q/c/x/@x"), GS_ENOTFOUND);
+	/* With the entry asked for: the whole entry, owned by the caller. */
+	GS_CHECK_EQ(gs_roster_find(t, "q/c/z", k, &e), 0);
+	key_of(K_VIL3, want);
 	GS_CHECK(memcmp(k, want, GS_KEY_BYTES) == 0);
-	GS_CHECK_EQ(gs_roster_find(t, "q/c/@police", k), 0);
-	key_of(K_POLICE, want);
-	GS_CHECK(memcmp(k, want, GS_KEY_BYTES) == 0);
-	GS_CHECK_EQ(gs_roster_find(t, "q/d", k), GS_ENOTFOUND);
-	GS_CHECK_EQ(gs_roster_find(t, "q/c/x/@x", k), GS_ENOTFOUND);
+	GS_CHECK(e != NULL);
+	GS_CHECK_STR(e->path, "q/c/z");
+	GS_CHECK_EQ(e->signer_seq, 2);
+	gs__roster_entry__free_unpacked(e, NULL);
+	e = (Gs__RosterEntry *)1;
+	GS_CHECK_EQ(gs_roster_find(t, "q/d", k, &e), GS_ENOTFOUND);
+	GS_CHECK(e == NULL);
 
-	/* enrol again: same path is a no-op that keeps the first record,
-	 * another path is GS_EEXIST and changes nothing. */
-	GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_ROOT, 9), 0);
-	e = entry(t, K_VIL);
+	/* chained: every enrolled pair reaches the root; an unknown pair
+	 * does not. */
+	GS_CHECK(is_chained(t, K_ROOT, "q"));
+	GS_CHECK(is_chained(t, K_TOWN, "q/c"));
+	GS_CHECK(is_chained(t, K_VIL, "q/c/x"));
+	GS_CHECK(is_chained(t, K_POLICE, "q/c/@police"));
+	GS_CHECK(!is_chained(t, K_VIL, "q/c/y"));
+	GS_CHECK(!is_chained(t, K_UNKNOWN, "q/c/x"));
+
+	/* enrol the same pair again: the same Member, or one with a higher
+	 * id (whoever signed it), changes nothing. */
+	changed = true;
+	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_TOWN, 1, 0x80 | K_VIL,
+	    &changed), 0);
+	GS_CHECK(!changed);
+	changed = true;
+	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_ROOT, 9, 0xf0, &changed), 0);
+	GS_CHECK(!changed);
+	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_ROOT, 9, 0xf0, NULL), 0);
+	e = entry(t, K_VIL, "q/c/x");
 	key_of(K_TOWN, want);
 	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
 	GS_CHECK_EQ(e->signer_seq, 1);
+	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
 	gs__roster_entry__free_unpacked(e, NULL);
-	GS_CHECK_EQ(enrol(t, "q/c/w", K_VIL, K_TOWN, 7), GS_EEXIST);
-	GS_CHECK_EQ(enrol(t, "q/c", K_VIL, K_ROOT, 7), GS_EEXIST);
-	key_of(K_VIL, k);
-	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
-	GS_CHECK_STR(path, "q/c/x");
 	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
 	GS_CHECK_EQ(n, 6);
+
+	/* The same key at two more paths: each Member enrols its own pair,
+	 * none refused, and each pair is judged as itself. */
+	changed = false;
+	GS_CHECK_EQ(enrol_id(t, "q/c/w", K_VIL, K_TOWN, 7, 0x40, &changed), 0);
+	GS_CHECK(changed);
+	changed = false;
+	GS_CHECK_EQ(enrol_id(t, "q/c", K_VIL, K_ROOT, 7, 0x41, &changed), 0);
+	GS_CHECK(changed);
+	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
+	GS_CHECK_EQ(n, 8);
+	e = entry(t, K_VIL, "q/c/x");	/* the first pair is untouched */
+	GS_CHECK_EQ(e->signer_seq, 1);
+	gs__roster_entry__free_unpacked(e, NULL);
+	e = entry(t, K_VIL, "q/c");
+	key_of(K_ROOT, want);
+	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(e->signer_seq, 7);
+	gs__roster_entry__free_unpacked(e, NULL);
+	/* path_of gives the first in path order. */
+	key_of(K_VIL, k);
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, sizeof(path)), 0);
+	GS_CHECK_STR(path, "q/c");
+	GS_CHECK(!is_void(t, K_VIL, "q/c", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/w", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(is_void(t, K_VIL, "q/c/v", 1));
+	GS_CHECK(is_chained(t, K_VIL, "q/c"));
+	/* Two unrevoked keys at q/c: find gives the lowest. */
+	GS_CHECK_EQ(found_at(t, "q/c"), K_TOWN);
+	/* A revocation names one pair: the others stay valid. */
+	GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/w", 0, K_TOWN, 2), 0);
+	GS_CHECK(is_void(t, K_VIL, "q/c/w", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c", 1));
+	e = entry(t, K_VIL, "q/c/x");
+	GS_CHECK_EQ(e->n_revocations, 0);
+	gs__roster_entry__free_unpacked(e, NULL);
 
 	/* Nothing revoked: nothing void, at any seq, down the chain. */
-	GS_CHECK(!is_void(t, K_ROOT, 1000));
-	GS_CHECK(!is_void(t, K_TOWN, 1000));
-	GS_CHECK(!is_void(t, K_VIL, 1));
-	GS_CHECK(!is_void(t, K_VIL2, 1000));
-	GS_CHECK(!is_void(t, K_POLICE, 1));
-	/* Unknown keys are void. */
-	GS_CHECK(is_void(t, K_UNKNOWN, 1));
-	GS_CHECK(is_void(t, K_UNKNOWN, 0));
+	GS_CHECK(!is_void(t, K_ROOT, "q", 1000));
+	GS_CHECK(!is_void(t, K_TOWN, "q/c", 1000));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(!is_void(t, K_VIL2, "q/c/y", 1000));
+	GS_CHECK(!is_void(t, K_POLICE, "q/c/@police", 1));
+	/* Unknown pairs are void: an unknown key, or a key at a path it is
+	 * not enrolled at. */
+	GS_CHECK(is_void(t, K_UNKNOWN, "q/c/x", 1));
+	GS_CHECK(is_void(t, K_UNKNOWN, "q/c/x", 0));
+	GS_CHECK(is_void(t, K_VIL2, "q/c/x", 1));
+	GS_CHECK(is_void(t, K_ROOT, "r", 1));
 
-	/* revoke: an unknown key is GS_ENOTFOUND. */
-	GS_CHECK_EQ(revoke_key(t, K_UNKNOWN, 1), GS_ENOTFOUND);
+	/* revoke: an unknown key, or a known key at another path, is
+	 * GS_ENOTFOUND. */
+	GS_CHECK_EQ(revoke_key(t, K_UNKNOWN, "q/c/x", 1, K_TOWN, 3),
+	    GS_ENOTFOUND);
+	GS_CHECK_EQ(revoke_key(t, K_VIL2, "q/c/x", 1, K_TOWN, 3),
+	    GS_ENOTFOUND);
 	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
-	GS_CHECK_EQ(n, 6);
+	GS_CHECK_EQ(n, 8);
 
-	/* The lowest after_seq wins whatever the order: 5 then 3, and 3
-	 * then 5, both end at 3; a repeat changes nothing. */
+	/* Every revocation is kept, whatever the order, so the lowest
+	 * after_seq rules either way: 5 then 3, and 3 then 5, both void
+	 * from seq 4; an identical repeat is recorded once. */
 	GS_CHECK_EQ(enrol(t, "q/d", K_A, K_ROOT, 3), 0);
 	GS_CHECK_EQ(enrol(t, "q/e", K_B, K_ROOT, 4), 0);
-	GS_CHECK_EQ(revoke_key(t, K_A, 5), 0);
-	e = entry(t, K_A);
-	GS_CHECK(e->revoked);
-	GS_CHECK_EQ(e->after_seq, 5);
+	GS_CHECK_EQ(revoke_key(t, K_A, "q/d", 5, K_ROOT, 10), 0);
+	e = entry(t, K_A, "q/d");
+	GS_CHECK_EQ(e->n_revocations, 1);
+	GS_CHECK(has_revocation(e, 5, K_ROOT, 10));
 	gs__roster_entry__free_unpacked(e, NULL);
-	GS_CHECK_EQ(revoke_key(t, K_A, 3), 0);
-	GS_CHECK_EQ(revoke_key(t, K_B, 3), 0);
-	GS_CHECK_EQ(revoke_key(t, K_B, 5), 0);
-	GS_CHECK_EQ(revoke_key(t, K_B, 3), 0);
-	e = entry(t, K_A);
-	GS_CHECK(e->revoked);
-	GS_CHECK_EQ(e->after_seq, 3);
-	GS_CHECK_STR(e->path, "q/d");	/* the rest of the entry is kept */
-	GS_CHECK_EQ(e->signer_seq, 3);
+	GS_CHECK_EQ(revoke_key(t, K_A, "q/d", 3, K_ROOT, 11), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, "q/e", 3, K_ROOT, 11), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, "q/e", 5, K_ROOT, 10), 0);
+	GS_CHECK_EQ(revoke_key(t, K_B, "q/e", 3, K_ROOT, 11), 0);
+	e = entry(t, K_A, "q/d");
+	GS_CHECK_EQ(e->n_revocations, 2);
+	GS_CHECK(has_revocation(e, 5, K_ROOT, 10));
+	GS_CHECK(has_revocation(e, 3, K_ROOT, 11));
+	GS_CHECK_EQ(e->signer_seq, 3);	/* the rest of the entry is kept */
+	memset(id, 0x80 | K_A, sizeof(id));
+	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
 	gs__roster_entry__free_unpacked(e, NULL);
-	e = entry(t, K_B);
-	GS_CHECK(e->revoked);
-	GS_CHECK_EQ(e->after_seq, 3);
+	e = entry(t, K_B, "q/e");
+	GS_CHECK_EQ(e->n_revocations, 2);
+	GS_CHECK(has_revocation(e, 5, K_ROOT, 10));
+	GS_CHECK(has_revocation(e, 3, K_ROOT, 11));
 	gs__roster_entry__free_unpacked(e, NULL);
-	/* Revoked at 0: every change of the key is void. */
-	GS_CHECK_EQ(revoke_key(t, K_A, 0), 0);
-	GS_CHECK(!is_void(t, K_A, 0));
-	GS_CHECK(is_void(t, K_A, 1));
+	for (uint64_t q = 0; q <= 6; q++)
+		GS_CHECK_EQ(is_void(t, K_A, "q/d", q), is_void(t, K_B, "q/e", q));
+	/* Revoked at 0: every change of the pair is void. */
+	GS_CHECK_EQ(revoke_key(t, K_A, "q/d", 0, K_ROOT, 12), 0);
+	GS_CHECK(!is_void(t, K_A, "q/d", 0));
+	GS_CHECK(is_void(t, K_A, "q/d", 1));
 
 	/* void: not at seq <= after_seq, void above. */
-	GS_CHECK(!is_void(t, K_B, 1));
-	GS_CHECK(!is_void(t, K_B, 3));
-	GS_CHECK(is_void(t, K_B, 4));
-	GS_CHECK(is_void(t, K_B, 1000));
+	GS_CHECK(!is_void(t, K_B, "q/e", 1));
+	GS_CHECK(!is_void(t, K_B, "q/e", 3));
+	GS_CHECK(is_void(t, K_B, "q/e", 4));
+	GS_CHECK(is_void(t, K_B, "q/e", 1000));
 
 	/* A revoked key is no longer found at its path; the entry stays. */
-	GS_CHECK_EQ(gs_roster_find(t, "q/e", k), GS_ENOTFOUND);
+	GS_CHECK_EQ(found_at(t, "q/e"), GS_ENOTFOUND);
 	key_of(K_B, k);
-	GS_CHECK_EQ(gs_roster_path(t, k, path, sizeof(path)), 0);
+	GS_CHECK_EQ(gs_roster_path_of(t, k, path, sizeof(path)), 0);
 	GS_CHECK_STR(path, "q/e");
 
 	/* Revoke the town after its seq 3: its own seq 4 on is void, and so
-	 * is every key it enrolled with a Member signed after seq 3 (q/c/y
-	 * at 5); keys it enrolled at seq <= 3 stay valid. */
-	GS_CHECK_EQ(revoke_key(t, K_TOWN, 3), 0);
-	GS_CHECK(!is_void(t, K_TOWN, 3));
-	GS_CHECK(is_void(t, K_TOWN, 4));
-	GS_CHECK(!is_void(t, K_VIL, 1));
-	GS_CHECK(!is_void(t, K_VIL, 1000));
-	GS_CHECK(!is_void(t, K_VIL3, 7));
-	GS_CHECK(!is_void(t, K_POLICE, 2));
-	GS_CHECK(is_void(t, K_VIL2, 1));
-	GS_CHECK(is_void(t, K_VIL2, 1000));
-	/* A revoked town is no longer found at its path. */
-	GS_CHECK_EQ(gs_roster_find(t, "q/c", k), GS_ENOTFOUND);
+	 * is every pair it enrolled with a Member signed after seq 3 (q/c/y
+	 * at 5); pairs it enrolled at seq <= 3 stay valid. */
+	GS_CHECK_EQ(revoke_key(t, K_TOWN, "q/c", 3, K_ROOT, 13), 0);
+	GS_CHECK(!is_void(t, K_TOWN, "q/c", 3));
+	GS_CHECK(is_void(t, K_TOWN, "q/c", 4));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1000));
+	GS_CHECK(!is_void(t, K_VIL3, "q/c/z", 7));
+	GS_CHECK(!is_void(t, K_POLICE, "q/c/@police", 2));
+	GS_CHECK(is_void(t, K_VIL2, "q/c/y", 1));
+	GS_CHECK(is_void(t, K_VIL2, "q/c/y", 1000));
+	/* The town's key is revoked at q/c only: the other key enrolled at
+	 * q/c is now the one found there. */
+	GS_CHECK_EQ(found_at(t, "q/c"), K_VIL);
+	GS_CHECK(!is_void(t, K_VIL, "q/c", 1000));
 	/* The unrevoked village under it still is. */
-	GS_CHECK_EQ(gs_roster_find(t, "q/c/x", k), 0);
+	GS_CHECK_EQ(found_at(t, "q/c/x"), K_VIL);
+	/* Revocations aside, the structure still chains. */
+	GS_CHECK(is_chained(t, K_VIL2, "q/c/y"));
 
-	/* Revoking the root after its seq 1 voids the town (enrolled at the
-	 * root's seq 2) and so everything below it. */
-	GS_CHECK_EQ(revoke_key(t, K_ROOT, 1), 0);
-	GS_CHECK(!is_void(t, K_ROOT, 1));
-	GS_CHECK(is_void(t, K_ROOT, 2));
-	GS_CHECK(is_void(t, K_TOWN, 1));
-	GS_CHECK(is_void(t, K_VIL, 1));
-	GS_CHECK(is_void(t, K_POLICE, 1));
+	/* The root cannot be revoked: a revocation recorded against it
+	 * voids nothing, neither the root nor anything below. */
+	GS_CHECK_EQ(revoke_key(t, K_ROOT, "q", 1, K_ROOT, 14), 0);
+	GS_CHECK(!is_void(t, K_ROOT, "q", 1));
+	GS_CHECK(!is_void(t, K_ROOT, "q", 2));
+	GS_CHECK(!is_void(t, K_TOWN, "q/c", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(!is_void(t, K_POLICE, "q/c/@police", 1));
 
 	/* Everything above lives in the store: commit and read back. */
 	GS_CHECK_EQ(gs_txn_commit(&t), 0);
 	GS_CHECK_EQ(gs_txn_begin(s, 0, &t), 0);
-	e = entry(t, K_A);
-	GS_CHECK(e->revoked);
-	GS_CHECK_EQ(e->after_seq, 0);
+	e = entry(t, K_A, "q/d");
+	GS_CHECK_EQ(e->n_revocations, 3);
+	GS_CHECK(has_revocation(e, 0, K_ROOT, 12));
 	gs__roster_entry__free_unpacked(e, NULL);
-	GS_CHECK(is_void(t, K_VIL, 1));
-	GS_CHECK(!is_void(t, K_ROOT, 1));
+	GS_CHECK(is_void(t, K_A, "q/d", 1));
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(is_void(t, K_VIL2, "q/c/y", 1));
+	GS_CHECK(!is_void(t, K_ROOT, "q", 1));
 	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
-	GS_CHECK_EQ(n, 8);
+	GS_CHECK_EQ(n, 10);
 	gs_txn_abort(&t);
-	gs_store_close(&s);
-	dir_remove();
+	store_free(&s);
+}
+
+/*
+ * Several Members for one (key, path): the lowest change id counts,
+ * whatever the order they arrive in, and a replacement keeps the
+ * revocations already recorded.
+ */
+static void
+test_roster_lowest_member(void)
+{
+	static const int ids[3] = { 0x90, 0x10, 0xa0 };
+	static const int order[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+		{ 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	gs_store *s;
+	gs_txn *t = NULL;
+	Gs__RosterEntry *e;
+	uint8_t id[GS_ID_BYTES], want[GS_KEY_BYTES];
+	bool changed;
+	int low;
+
+	s = store_new();
+	for (int p = 0; p < 6; p++) {
+		GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+		GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+		GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+		low = 0x100;
+		for (int i = 0; i < 3; i++) {
+			int j = order[p][i];
+
+			/* Member j is the town's seq 2 + j. changed starts
+			 * as the wrong answer, so it must be written. */
+			changed = !(ids[j] < low);
+			GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_TOWN,
+			    2 + (uint64_t)j, ids[j], &changed), 0);
+			GS_CHECK_EQ(changed, ids[j] < low);
+			if (ids[j] < low)
+				low = ids[j];
+			if (i == 0)
+				GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 7,
+				    K_TOWN, 9), 0);
+		}
+		e = entry(t, K_VIL, "q/c/x");
+		memset(id, 0x10, sizeof(id));
+		GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
+		GS_CHECK_EQ(e->signer_seq, 3);
+		key_of(K_TOWN, want);
+		GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
+		GS_CHECK_EQ(e->n_revocations, 1);
+		GS_CHECK(has_revocation(e, 7, K_TOWN, 9));
+		gs__roster_entry__free_unpacked(e, NULL);
+		GS_CHECK(!is_void(t, K_VIL, "q/c/x", 7));
+		GS_CHECK(is_void(t, K_VIL, "q/c/x", 8));
+		gs_txn_abort(&t);
+	}
+	store_free(&s);
+}
+
+/* Records revocation number i of test_roster_revoker's three. */
+static void
+revoker_step(gs_txn *t, int i, uint64_t town_seq)
+{
+	switch (i) {
+	case 0:		/* the county revokes the town after its seq 3 */
+		GS_CHECK_EQ(revoke_key(t, K_TOWN, "q/c", 3, K_ROOT, 5), 0);
+		break;
+	case 1:		/* the town revokes the village after its seq 1 */
+		GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 1, K_TOWN, town_seq),
+		    0);
+		break;
+	default:	/* the village revokes its department, after 0 */
+		GS_CHECK_EQ(revoke_key(t, K_DEPT, "q/c/x/@x", 0, K_VIL, 2), 0);
+		break;
+	}
+}
+
+/*
+ * A revocation counts only when its own signer's change is not void. The
+ * county revokes the town after its seq 3; the town then (at its seq 4, a
+ * stolen key) revokes the village after its seq 1: the village's changes
+ * stay valid, and so the village's own revocation of its department (at
+ * its seq 2) still counts. Had the town revoked the village at its seq 3,
+ * before its own revocation, the village would be void from seq 2 and its
+ * revocation of the department would not count. The answers do not depend
+ * on the order the revocations are recorded in.
+ */
+static void
+test_roster_revoker(void)
+{
+	static const int order[6][3] = {
+		{ 0, 1, 2 }, { 0, 2, 1 }, { 1, 0, 2 },
+		{ 1, 2, 0 }, { 2, 0, 1 }, { 2, 1, 0 },
+	};
+	gs_store *s;
+	gs_txn *t = NULL;
+
+	s = store_new();
+	for (int p = 0; p < 6; p++) {
+		for (uint64_t town_seq = 3; town_seq <= 4; town_seq++) {
+			bool stolen = town_seq == 4;
+
+			GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+			GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+			GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+			GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_TOWN, 1), 0);
+			GS_CHECK_EQ(enrol(t, "q/c/y", K_VIL2, K_TOWN, 2), 0);
+			GS_CHECK_EQ(enrol(t, "q/c/x/@x", K_DEPT, K_VIL, 1), 0);
+			for (int i = 0; i < 3; i++)
+				revoker_step(t, order[p][i], town_seq);
+
+			GS_CHECK(!is_void(t, K_TOWN, "q/c", 3));
+			GS_CHECK(is_void(t, K_TOWN, "q/c", 4));
+			/* The village: seq 1 is never after the revocation. */
+			GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+			GS_CHECK_EQ(is_void(t, K_VIL, "q/c/x", 2), !stolen);
+			GS_CHECK_EQ(is_void(t, K_VIL, "q/c/x", 9), !stolen);
+			/* Its department, enrolled at the village's seq 1 and
+			 * revoked by its seq 2. */
+			GS_CHECK(!is_void(t, K_DEPT, "q/c/x/@x", 0));
+			GS_CHECK_EQ(is_void(t, K_DEPT, "q/c/x/@x", 1), stolen);
+			GS_CHECK(is_chained(t, K_DEPT, "q/c/x/@x"));
+			/* A sibling village the town enrolled before its
+			 * revocation is untouched either way. */
+			GS_CHECK(!is_void(t, K_VIL2, "q/c/y", 1000));
+			gs_txn_abort(&t);
+		}
+	}
+
+	/* A revocation signed by a key that is not enrolled at the parent
+	 * path never counts: an unknown key, a sibling village, or the
+	 * town's key at another path. */
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_TOWN, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/y", K_VIL2, K_TOWN, 2), 0);
+	GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 0, K_UNKNOWN, 1), 0);
+	GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 0, K_VIL2, 1), 0);
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	/* The town's own key, at its path: counts. */
+	GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 0, K_TOWN, 3), 0);
+	GS_CHECK(is_void(t, K_VIL, "q/c/x", 1));
+	gs_txn_abort(&t);
+	store_free(&s);
+}
+
+/*
+ * The root: only a self-signed entry at a root path is valid, it can
+ * never be revoked, and a root path signed by another key is void with
+ * everything it enrolled.
+ */
+static void
+test_roster_root(void)
+{
+	gs_store *s;
+	gs_txn *t = NULL;
+
+	s = store_new();
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK(!is_void(t, K_ROOT, "q", 0));
+	GS_CHECK(!is_void(t, K_ROOT, "q", UINT64_MAX));
+	GS_CHECK(is_chained(t, K_ROOT, "q"));
+
+	/* Revocations of the root, by itself or anyone, at any after_seq:
+	 * recorded, and ignored. */
+	GS_CHECK_EQ(revoke_key(t, K_ROOT, "q", 0, K_ROOT, 3), 0);
+	GS_CHECK_EQ(revoke_key(t, K_ROOT, "q", 0, K_TOWN, 1), 0);
+	GS_CHECK(!is_void(t, K_ROOT, "q", 1));
+	GS_CHECK(!is_void(t, K_ROOT, "q", 1000));
+	GS_CHECK(!is_void(t, K_TOWN, "q/c", 1));
+	GS_CHECK(is_chained(t, K_ROOT, "q"));
+
+	/* A root path enrolled by another key: void, not chained, and so
+	 * is what it enrolls. */
+	GS_CHECK_EQ(enrol(t, "r", K_A, K_ROOT, 4), 0);
+	GS_CHECK_EQ(enrol(t, "r/a", K_B, K_A, 1), 0);
+	GS_CHECK(is_void(t, K_A, "r", 1));
+	GS_CHECK(!is_chained(t, K_A, "r"));
+	GS_CHECK(is_void(t, K_B, "r/a", 1));
+	GS_CHECK(!is_chained(t, K_B, "r/a"));
+	/* Nor does a self-signed entry lend the root key a path it was
+	 * not enrolled at. */
+	GS_CHECK(is_void(t, K_ROOT, "s", 1));
+	GS_CHECK(!is_chained(t, K_ROOT, "s"));
+	/* A town whose Member the root signed: chained, valid. */
+	GS_CHECK(is_chained(t, K_TOWN, "q/c"));
+	/* A town signed by a key that is not the root's: void. */
+	GS_CHECK_EQ(enrol(t, "q/d", K_C, K_A, 2), 0);
+	GS_CHECK(is_void(t, K_C, "q/d", 1));
+	GS_CHECK(!is_chained(t, K_C, "q/d"));
+	gs_txn_abort(&t);
+	store_free(&s);
 }
 
 int
@@ -885,5 +1263,8 @@ main(void)
 	GS_RUN(test_rollup);
 	GS_RUN(test_malformed_case_id);
 	GS_RUN(test_roster);
+	GS_RUN(test_roster_lowest_member);
+	GS_RUN(test_roster_revoker);
+	GS_RUN(test_roster_root);
 	return 0;
 }
