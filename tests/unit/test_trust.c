@@ -668,16 +668,18 @@ enrol_id(gs_txn *t, const char *path, int key, int signer, uint64_t seq,
 	return gs_roster_enrol(t, &m, id, s, seq, changed);
 }
 
-/* A first enrolment of (key, path), which always changes the roster. */
+/* A first enrolment of (key, path), by Member id number key. A new pair
+ * never reports *changed: its changes were pending until now, so nothing
+ * folded can have been void or not because of it. */
 static int
 enrol(gs_txn *t, const char *path, int key, int signer, uint64_t seq)
 {
-	bool changed = false;
+	bool changed = true;
 	int rc;
 
 	rc = enrol_id(t, path, key, signer, seq, 0x80 | key, &changed);
 	if (rc == 0)
-		GS_CHECK(changed);
+		GS_CHECK(!changed);
 	return rc;
 }
 
@@ -729,6 +731,46 @@ entry(gs_txn *t, int key, const char *path)
 	GS_CHECK(e != NULL);
 	GS_CHECK_STR(e->path, path);
 	return e;
+}
+
+/* Checks that e's enrolment i is the Member with change id 32 bytes of
+ * idb, signed by (signer, seq). */
+static void
+check_enrolment(const Gs__RosterEntry *e, size_t i, int idb, int signer,
+    uint64_t seq)
+{
+	uint8_t id[GS_ID_BYTES], s[GS_KEY_BYTES];
+	const Gs__Enrolment *en;
+
+	GS_CHECK(i < e->n_enrolments);
+	en = e->enrolments[i];
+	GS_CHECK(en != NULL);
+	memset(id, idb, sizeof(id));
+	key_of(signer, s);
+	GS_CHECK_EQ(en->member_change.len, GS_ID_BYTES);
+	GS_CHECK(memcmp(en->member_change.data, id, GS_ID_BYTES) == 0);
+	GS_CHECK_EQ(en->signer.len, GS_KEY_BYTES);
+	GS_CHECK(memcmp(en->signer.data, s, GS_KEY_BYTES) == 0);
+	GS_CHECK_EQ(en->signer_seq, seq);
+}
+
+/* The stored bytes of (key k, path)'s roster entry, under key + path in
+ * the roster database (trust.h); malloc'd, *len set. */
+static uint8_t *
+entry_bytes(gs_txn *t, int key, const char *path, size_t *len)
+{
+	uint8_t k[GS_KEY_BYTES + GS_PATH_MAX_BYTES], *b;
+	size_t plen = strlen(path);
+	gs_val v;
+
+	GS_CHECK(plen <= GS_PATH_MAX_BYTES);
+	key_of(key, k);
+	memcpy(k + GS_KEY_BYTES, path, plen);
+	GS_CHECK_EQ(gs_get(t, GS_DB_ROSTER, k, GS_KEY_BYTES + plen, &v), 0);
+	GS_CHECK((b = malloc(v.len ? v.len : 1)) != NULL);
+	memcpy(b, v.data, v.len);
+	*len = v.len;
+	return b;
 }
 
 /* Whether e holds the revocation (after, by, by_seq), exactly once. */
@@ -793,7 +835,7 @@ test_roster(void)
 	gs_store *s = NULL;
 	gs_txn *t = NULL;
 	Gs__RosterEntry *e;
-	uint8_t k[GS_KEY_BYTES], want[GS_KEY_BYTES], id[GS_ID_BYTES];
+	uint8_t k[GS_KEY_BYTES], want[GS_KEY_BYTES];
 	char path[GS_PATH_MAX_BYTES + 1];
 	bool changed;
 	uint64_t n;
@@ -817,13 +859,8 @@ test_roster(void)
 	key_of(K_VIL, want);
 	GS_CHECK_EQ(e->key.len, GS_KEY_BYTES);
 	GS_CHECK(memcmp(e->key.data, want, GS_KEY_BYTES) == 0);
-	key_of(K_TOWN, want);
-	GS_CHECK_EQ(e->signer.len, GS_KEY_BYTES);
-	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
-	GS_CHECK_EQ(e->signer_seq, 1);
-	memset(id, 0x80 | K_VIL, sizeof(id));
-	GS_CHECK_EQ(e->member_change.len, GS_ID_BYTES);
-	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x80 | K_VIL, K_TOWN, 1);
 	GS_CHECK_EQ(e->n_revocations, 0);
 	gs__roster_entry__free_unpacked(e, NULL);
 	/* An unknown key, and a known key at a path it is not enrolled at. */
@@ -861,7 +898,8 @@ test_roster(void)
 	GS_CHECK(memcmp(k, want, GS_KEY_BYTES) == 0);
 	GS_CHECK(e != NULL);
 	GS_CHECK_STR(e->path, "q/c/z");
-	GS_CHECK_EQ(e->signer_seq, 2);
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x80 | K_VIL3, K_TOWN, 2);
 	gs__roster_entry__free_unpacked(e, NULL);
 	e = (Gs__RosterEntry *)1;
 	GS_CHECK_EQ(gs_roster_find(t, "q/d", k, &e), GS_ENOTFOUND);
@@ -876,42 +914,60 @@ test_roster(void)
 	GS_CHECK(!is_chained(t, K_VIL, "q/c/y"));
 	GS_CHECK(!is_chained(t, K_UNKNOWN, "q/c/x"));
 
-	/* enrol the same pair again: the same Member, or one with a higher
-	 * id (whoever signed it), changes nothing. */
+	/* enrol the same pair again: the same Member changes nothing. */
 	changed = true;
 	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_TOWN, 1, 0x80 | K_VIL,
 	    &changed), 0);
 	GS_CHECK(!changed);
+	e = entry(t, K_VIL, "q/c/x");
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x80 | K_VIL, K_TOWN, 1);
+	gs__roster_entry__free_unpacked(e, NULL);
+	/* Another Member (whoever signed it) is kept beside the first, in
+	 * id order, and reported as a change; once more, it is not. */
+	changed = false;
+	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_ROOT, 9, 0xf0, &changed), 0);
+	GS_CHECK(changed);
 	changed = true;
 	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_ROOT, 9, 0xf0, &changed), 0);
 	GS_CHECK(!changed);
 	GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_ROOT, 9, 0xf0, NULL), 0);
 	e = entry(t, K_VIL, "q/c/x");
-	key_of(K_TOWN, want);
-	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
-	GS_CHECK_EQ(e->signer_seq, 1);
-	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
+	GS_CHECK_EQ(e->n_enrolments, 2);
+	check_enrolment(e, 0, 0x80 | K_VIL, K_TOWN, 1);
+	check_enrolment(e, 1, 0xf0, K_ROOT, 9);
+	GS_CHECK_EQ(e->n_revocations, 0);
 	gs__roster_entry__free_unpacked(e, NULL);
 	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
 	GS_CHECK_EQ(n, 6);
+	/* The root's key holds no path q/c, so that Member is void; the
+	 * town's keeps the pair valid and chained. */
+	GS_CHECK(!is_void(t, K_VIL, "q/c/x", 1));
+	GS_CHECK(is_chained(t, K_VIL, "q/c/x"));
 
 	/* The same key at two more paths: each Member enrols its own pair,
-	 * none refused, and each pair is judged as itself. */
-	changed = false;
+	 * none refused, and each pair is judged as itself. Each is a new
+	 * pair, so neither reports a change. */
+	changed = true;
 	GS_CHECK_EQ(enrol_id(t, "q/c/w", K_VIL, K_TOWN, 7, 0x40, &changed), 0);
-	GS_CHECK(changed);
-	changed = false;
+	GS_CHECK(!changed);
+	changed = true;
 	GS_CHECK_EQ(enrol_id(t, "q/c", K_VIL, K_ROOT, 7, 0x41, &changed), 0);
-	GS_CHECK(changed);
+	GS_CHECK(!changed);
 	GS_CHECK_EQ(gs_store_count(t, GS_DB_ROSTER, &n), 0);
 	GS_CHECK_EQ(n, 8);
 	e = entry(t, K_VIL, "q/c/x");	/* the first pair is untouched */
-	GS_CHECK_EQ(e->signer_seq, 1);
+	GS_CHECK_EQ(e->n_enrolments, 2);
+	check_enrolment(e, 0, 0x80 | K_VIL, K_TOWN, 1);
+	check_enrolment(e, 1, 0xf0, K_ROOT, 9);
+	gs__roster_entry__free_unpacked(e, NULL);
+	e = entry(t, K_VIL, "q/c/w");
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x40, K_TOWN, 7);
 	gs__roster_entry__free_unpacked(e, NULL);
 	e = entry(t, K_VIL, "q/c");
-	key_of(K_ROOT, want);
-	GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
-	GS_CHECK_EQ(e->signer_seq, 7);
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x41, K_ROOT, 7);
 	gs__roster_entry__free_unpacked(e, NULL);
 	/* path_of gives the first in path order. */
 	key_of(K_VIL, k);
@@ -973,9 +1029,9 @@ test_roster(void)
 	GS_CHECK_EQ(e->n_revocations, 2);
 	GS_CHECK(has_revocation(e, 5, K_ROOT, 10));
 	GS_CHECK(has_revocation(e, 3, K_ROOT, 11));
-	GS_CHECK_EQ(e->signer_seq, 3);	/* the rest of the entry is kept */
-	memset(id, 0x80 | K_A, sizeof(id));
-	GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
+	/* The rest of the entry is kept. */
+	GS_CHECK_EQ(e->n_enrolments, 1);
+	check_enrolment(e, 0, 0x80 | K_A, K_ROOT, 3);
 	gs__roster_entry__free_unpacked(e, NULL);
 	e = entry(t, K_B, "q/e");
 	GS_CHECK_EQ(e->n_revocations, 2);
@@ -1049,12 +1105,13 @@ test_roster(void)
 }
 
 /*
- * Several Members for one (key, path): the lowest change id counts,
- * whatever the order they arrive in, and a replacement keeps the
- * revocations already recorded.
+ * Several Members for one (key, path): every one is kept, once, sorted by
+ * change id, so the stored entry is the same bytes whatever the order they
+ * arrive in; the revocations already recorded stay. Only a new Member for
+ * a pair already enrolled reports a change.
  */
 static void
-test_roster_lowest_member(void)
+test_roster_members(void)
 {
 	static const int ids[3] = { 0x90, 0x10, 0xa0 };
 	static const int order[6][3] = {
@@ -1064,44 +1121,198 @@ test_roster_lowest_member(void)
 	gs_store *s;
 	gs_txn *t = NULL;
 	Gs__RosterEntry *e;
-	uint8_t id[GS_ID_BYTES], want[GS_KEY_BYTES];
+	uint8_t *ref = NULL, *b;
+	size_t ref_len = 0, len;
 	bool changed;
-	int low;
 
 	s = store_new();
 	for (int p = 0; p < 6; p++) {
 		GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
 		GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
 		GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
-		low = 0x100;
 		for (int i = 0; i < 3; i++) {
 			int j = order[p][i];
 
 			/* Member j is the town's seq 2 + j. changed starts
-			 * as the wrong answer, so it must be written. */
-			changed = !(ids[j] < low);
+			 * as the wrong answer, so it must be written: only
+			 * the first of the three finds the pair new. */
+			changed = i == 0;
 			GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_TOWN,
 			    2 + (uint64_t)j, ids[j], &changed), 0);
-			GS_CHECK_EQ(changed, ids[j] < low);
-			if (ids[j] < low)
-				low = ids[j];
+			GS_CHECK_EQ(changed, i > 0);
 			if (i == 0)
 				GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 7,
 				    K_TOWN, 9), 0);
+			/* A Member already held, again: no change. */
+			changed = true;
+			GS_CHECK_EQ(enrol_id(t, "q/c/x", K_VIL, K_TOWN,
+			    2 + (uint64_t)j, ids[j], &changed), 0);
+			GS_CHECK(!changed);
+			e = entry(t, K_VIL, "q/c/x");
+			GS_CHECK_EQ(e->n_enrolments, (size_t)i + 1);
+			for (size_t k = 1; k < e->n_enrolments; k++)
+				GS_CHECK(memcmp(e->enrolments[k - 1]->
+				    member_change.data,
+				    e->enrolments[k]->member_change.data,
+				    GS_ID_BYTES) < 0);
+			gs__roster_entry__free_unpacked(e, NULL);
 		}
 		e = entry(t, K_VIL, "q/c/x");
-		memset(id, 0x10, sizeof(id));
-		GS_CHECK(memcmp(e->member_change.data, id, GS_ID_BYTES) == 0);
-		GS_CHECK_EQ(e->signer_seq, 3);
-		key_of(K_TOWN, want);
-		GS_CHECK(memcmp(e->signer.data, want, GS_KEY_BYTES) == 0);
+		GS_CHECK_EQ(e->n_enrolments, 3);
+		check_enrolment(e, 0, 0x10, K_TOWN, 3);
+		check_enrolment(e, 1, 0x90, K_TOWN, 2);
+		check_enrolment(e, 2, 0xa0, K_TOWN, 4);
 		GS_CHECK_EQ(e->n_revocations, 1);
 		GS_CHECK(has_revocation(e, 7, K_TOWN, 9));
 		gs__roster_entry__free_unpacked(e, NULL);
+		/* Identical bytes whatever the arrival order. */
+		b = entry_bytes(t, K_VIL, "q/c/x", &len);
+		if (ref == NULL) {
+			ref = b;
+			ref_len = len;
+		} else {
+			GS_CHECK_EQ(len, ref_len);
+			GS_CHECK(memcmp(b, ref, len) == 0);
+			free(b);
+		}
 		GS_CHECK(!is_void(t, K_VIL, "q/c/x", 7));
 		GS_CHECK(is_void(t, K_VIL, "q/c/x", 8));
 		gs_txn_abort(&t);
 	}
+	free(ref);
+	store_free(&s);
+}
+
+/* Enrols test_roster_void_members' village by Member number i of two:
+ * the genuine one (the town's seq 2, before its revocation) or the stolen
+ * key's (seq 3, after it, with a lower id). */
+static void
+enrol_vil(gs_txn *t, int i, bool want_changed)
+{
+	bool changed = !want_changed;
+
+	if (i == 0)
+		GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_TOWN, 2, 0x90,
+		    &changed), 0);
+	else
+		GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_TOWN, 3, 0x10,
+		    &changed), 0);
+	GS_CHECK_EQ(changed, want_changed);
+}
+
+/*
+ * A pair is void only when every Member that enrolled it is. The county
+ * revokes the town after its seq 2; the town's stolen key then signs (at
+ * seq 3) another Member for the village q/c/v, with a lower id than the
+ * genuine one (seq 2). With both, the village stands, in either order;
+ * with the stolen one alone it is void, and so is all it enrolled. The
+ * revocation rules are unchanged: a valid revocation of the pair still
+ * voids it from after_seq on, whatever Members it holds.
+ */
+static void
+test_roster_void_members(void)
+{
+	gs_store *s;
+	gs_txn *t = NULL;
+	Gs__RosterEntry *e;
+	uint8_t *ref = NULL, *b;
+	size_t ref_len = 0, len;
+	bool changed;
+
+	s = store_new();
+	/* Both Members, either order: valid at every seq. */
+	for (int p = 0; p < 2; p++) {
+		GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+		GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+		GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+		GS_CHECK_EQ(revoke_key(t, K_TOWN, "q/c", 2, K_ROOT, 3), 0);
+		enrol_vil(t, p, false);
+		/* One Member so far: the genuine one alone is valid, the
+		 * stolen one alone void. */
+		GS_CHECK_EQ(is_void(t, K_VIL, "q/c/v", 1), p == 1);
+		GS_CHECK(is_chained(t, K_VIL, "q/c/v"));
+		enrol_vil(t, 1 - p, true);
+		e = entry(t, K_VIL, "q/c/v");
+		GS_CHECK_EQ(e->n_enrolments, 2);
+		check_enrolment(e, 0, 0x10, K_TOWN, 3);
+		check_enrolment(e, 1, 0x90, K_TOWN, 2);
+		gs__roster_entry__free_unpacked(e, NULL);
+		b = entry_bytes(t, K_VIL, "q/c/v", &len);
+		if (ref == NULL) {
+			ref = b;
+			ref_len = len;
+		} else {
+			GS_CHECK_EQ(len, ref_len);
+			GS_CHECK(memcmp(b, ref, len) == 0);
+			free(b);
+		}
+		GS_CHECK(!is_void(t, K_VIL, "q/c/v", 1));
+		GS_CHECK(!is_void(t, K_VIL, "q/c/v", 1000));
+		GS_CHECK(is_chained(t, K_VIL, "q/c/v"));
+		/* What the village enrolled stands with it. */
+		GS_CHECK_EQ(enrol(t, "q/c/v/@v", K_DEPT, K_VIL, 1), 0);
+		GS_CHECK(!is_void(t, K_DEPT, "q/c/v/@v", 1));
+		/* The stolen key cannot revoke it either (its seq 4). */
+		GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/v", 0, K_TOWN, 4), 0);
+		GS_CHECK(!is_void(t, K_VIL, "q/c/v", 1));
+		/* One the town signed before its own revocation (at its
+		 * seq 1) counts. */
+		GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/v", 5, K_TOWN, 1), 0);
+		GS_CHECK(!is_void(t, K_VIL, "q/c/v", 5));
+		GS_CHECK(is_void(t, K_VIL, "q/c/v", 6));
+		gs_txn_abort(&t);
+	}
+	free(ref);
+
+	/* Only void Members: the stolen key's, and one by a key not
+	 * enrolled at q/c at all. The pair is void, and so is what it
+	 * enrolled. */
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK_EQ(revoke_key(t, K_TOWN, "q/c", 2, K_ROOT, 3), 0);
+	enrol_vil(t, 1, false);
+	changed = false;
+	GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_UNKNOWN, 1, 0x50, &changed),
+	    0);
+	GS_CHECK(changed);
+	e = entry(t, K_VIL, "q/c/v");
+	GS_CHECK_EQ(e->n_enrolments, 2);
+	check_enrolment(e, 0, 0x10, K_TOWN, 3);
+	check_enrolment(e, 1, 0x50, K_UNKNOWN, 1);
+	gs__roster_entry__free_unpacked(e, NULL);
+	GS_CHECK(is_void(t, K_VIL, "q/c/v", 0));
+	GS_CHECK(is_void(t, K_VIL, "q/c/v", 1));
+	GS_CHECK(is_void(t, K_VIL, "q/c/v", 1000));
+	/* Revocations aside, the stolen key's Member still chains. */
+	GS_CHECK(is_chained(t, K_VIL, "q/c/v"));
+	GS_CHECK_EQ(enrol(t, "q/c/v/@v", K_DEPT, K_VIL, 1), 0);
+	GS_CHECK(is_void(t, K_DEPT, "q/c/v/@v", 1));
+	/* The genuine Member arrives: one valid enrolment is enough. */
+	enrol_vil(t, 0, true);
+	GS_CHECK(!is_void(t, K_VIL, "q/c/v", 1));
+	GS_CHECK(!is_void(t, K_DEPT, "q/c/v/@v", 1));
+	gs_txn_abort(&t);
+
+	/* A pair whose only Members are signed by unenrolled keys neither
+	 * chains nor is valid; one chaining Member is enough for both. */
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_UNKNOWN, 1, 0x50, NULL), 0);
+	GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_A, 1, 0x60, NULL), 0);
+	GS_CHECK(is_void(t, K_VIL, "q/c/v", 1));
+	GS_CHECK(!is_chained(t, K_VIL, "q/c/v"));
+	GS_CHECK_EQ(enrol_id(t, "q/c/v", K_VIL, K_TOWN, 5, 0xe0, NULL), 0);
+	GS_CHECK(!is_void(t, K_VIL, "q/c/v", 1));
+	GS_CHECK(is_chained(t, K_VIL, "q/c/v"));
+	e = entry(t, K_VIL, "q/c/v");
+	GS_CHECK_EQ(e->n_enrolments, 3);
+	check_enrolment(e, 0, 0x50, K_UNKNOWN, 1);
+	check_enrolment(e, 1, 0x60, K_A, 1);
+	check_enrolment(e, 2, 0xe0, K_TOWN, 5);
+	gs__roster_entry__free_unpacked(e, NULL);
+	gs_txn_abort(&t);
 	store_free(&s);
 }
 
@@ -1263,7 +1474,8 @@ main(void)
 	GS_RUN(test_rollup);
 	GS_RUN(test_malformed_case_id);
 	GS_RUN(test_roster);
-	GS_RUN(test_roster_lowest_member);
+	GS_RUN(test_roster_members);
+	GS_RUN(test_roster_void_members);
 	GS_RUN(test_roster_revoker);
 	GS_RUN(test_roster_root);
 	return 0;
