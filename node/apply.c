@@ -22,6 +22,7 @@ struct batch {
 	struct gs_apply_stats *st;
 	char                 **cases;     /* touched case ids, strdup'd */
 	size_t                 ncases, capcases;
+	const char            *source;    /* neighbour path, or NULL */
 	bool                   roster_grew;
 	bool                   revoked;
 	uint64_t               now;
@@ -92,32 +93,68 @@ reject(struct batch *b, const uint8_t *ekey, const uint8_t *buf, size_t len,
 	return rc;
 }
 
-static int
-feed_append(gs_txn *t, const uint8_t *id)
+int
+gs_feed_last(gs_txn *t, uint64_t *seq)
 {
 	gs_cursor *c = NULL;
 	gs_val k, v;
-	uint8_t key[8];
-	uint64_t last = 0;
 	int rc;
 
+	*seq = 0;
 	if ((rc = gs_cursor_open(t, GS_DB_FEED, &c)) != 0)
 		return rc;
 	rc = gs_cursor_last(c, &k, &v);
 	if (rc == 0 && k.len == 8)
-		last = gs_be64_get(k.data);
+		*seq = gs_be64_get(k.data);
 	gs_cursor_close(&c);
-	if (rc != 0 && rc != GS_ENOTFOUND)
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+int
+gs_feed_get(gs_txn *t, uint64_t seq, uint8_t id[GS_ID_BYTES], char *source,
+    size_t cap)
+{
+	uint8_t key[8];
+	gs_val v;
+	size_t sl;
+	int rc;
+
+	gs_be64_put(key, seq);
+	if ((rc = gs_get(t, GS_DB_FEED, key, sizeof(key), &v)) != 0)
+		return rc;
+	if (v.len < GS_ID_BYTES || (sl = v.len - GS_ID_BYTES) >= cap)
+		return GS_EBADMSG;
+	memcpy(id, v.data, GS_ID_BYTES);
+	memcpy(source, (const uint8_t *)v.data + GS_ID_BYTES, sl);
+	source[sl] = '\0';
+	return 0;
+}
+
+/* Appends id to the feed, with the neighbour it came from. */
+static int
+feed_append(gs_txn *t, const uint8_t *id, const char *source)
+{
+	uint8_t key[8], val[GS_ID_BYTES + GS_PATH_MAX_BYTES];
+	size_t sl = source ? strlen(source) : 0;
+	uint64_t last;
+	int rc;
+
+	if (sl > GS_PATH_MAX_BYTES)
+		return GS_EINVAL;
+	if ((rc = gs_feed_last(t, &last)) != 0)
 		return rc;
 	gs_be64_put(key, last + 1);
-	return gs_put(t, GS_DB_FEED, key, sizeof(key), id, GS_ID_BYTES);
+	memcpy(val, id, GS_ID_BYTES);
+	if (sl)
+		memcpy(val + GS_ID_BYTES, source, sl);
+	return gs_put(t, GS_DB_FEED, key, sizeof(key), val, GS_ID_BYTES + sl);
 }
 
 /* Stores an accepted change and its indexes, and applies its roster
  * effect. */
 static int
 store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
-    size_t len, const Gs__Change *c)
+    size_t len, const Gs__Change *c, bool from_pending)
 {
 	uint8_t okey[GS_KEY_BYTES + 8];
 	uint64_t hlc, own;
@@ -137,7 +174,7 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 		if ((rc = touch(b, c->case_id)) != 0)
 			return rc;
 	}
-	if ((rc = feed_append(b->t, e->id)) != 0)
+	if ((rc = feed_append(b->t, e->id, from_pending ? NULL : b->source)) != 0)
 		return rc;
 	if (c->body_case == GS__CHANGE__BODY_MEMBER) {
 		bool changed;
@@ -265,7 +302,7 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 	}
 	if (rc != 0)
 		goto out;
-	if ((rc = store_change(b, &e, buf, len, c)) != 0)
+	if ((rc = store_change(b, &e, buf, len, c, from_pending)) != 0)
 		goto out;
 	r->status = GS_APPLIED;
 	if (b->st)
@@ -518,6 +555,14 @@ gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
     const size_t *lens, size_t n, struct gs_apply_result *res,
     struct gs_apply_stats *stats)
 {
+	return gs_apply_batch_from(node, t, NULL, bufs, lens, n, res, stats);
+}
+
+int
+gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
+    const uint8_t *const *bufs, const size_t *lens, size_t n,
+    struct gs_apply_result *res, struct gs_apply_stats *stats)
+{
 	struct batch b;
 	struct gs_apply_result scratch;
 	int rc = 0;
@@ -526,6 +571,7 @@ gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 	b.node = node;
 	b.t = t;
 	b.st = stats;
+	b.source = source;
 	b.now = gs_hlc_now_ms();
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = apply_one(&b, bufs[i], lens[i], res ? &res[i] : &scratch,

@@ -52,6 +52,8 @@ static const struct {
 	[GS_DB_PENDING] = { "pending", 0 },
 	[GS_DB_REJECTS] = { "rejects", 0 },
 	[GS_DB_META]    = { "meta", 0 },
+	[GS_DB_CHECKPOINTS] = { "checkpoints", 0 },
+	[GS_DB_LINKS]   = { "links", 0 },
 };
 
 static const char schema_key[] = "schema";

@@ -157,7 +157,7 @@ gs_transfer_export(gs_node *n, const char *for_path, uint64_t since, FILE *f,
 		Gs__Case *cs = NULL;
 		bool vis;
 
-		if (k.len != 8 || v.len != GS_ID_BYTES) {
+		if (k.len != 8 || v.len < GS_ID_BYTES) {
 			rc = GS_EBADMSG;
 			break;
 		}

@@ -48,10 +48,26 @@ struct gs_apply_stats {
 
 /* Applies n envelopes (bufs[i], lens[i]) in transaction t. res may be NULL,
  * else it receives one result per envelope. stats (may be NULL) is added
- * to. Returns 0, or a store error after which t must be aborted. */
+ * to. Returns 0, or a store error after which t must be aborted. Local
+ * writes and files: the changes have no source neighbour. */
 int gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
     const size_t *lens, size_t n, struct gs_apply_result *res,
     struct gs_apply_stats *stats);
+
+/* The same, recording in the feed that the changes came from neighbour
+ * source (a path), so they are never sent back to it. source NULL: none.
+ * A held change released later keeps no source. */
+int gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
+    const uint8_t *const *bufs, const size_t *lens, size_t n,
+    struct gs_apply_result *res, struct gs_apply_stats *stats);
+
+/* Reads feed entry seq: its change id and source path (cap bytes; "" for
+ * none). 0, GS_ENOTFOUND or GS_EBADMSG. */
+int gs_feed_get(gs_txn *t, uint64_t seq, uint8_t id[GS_ID_BYTES],
+    char *source, size_t cap);
+
+/* The last feed seq (0 for an empty feed). */
+int gs_feed_last(gs_txn *t, uint64_t *seq);
 
 /* Folds case_id afresh from its stored changes and stores the projection.
  * *out (may be NULL) receives the new case; free with gs_case_free. */

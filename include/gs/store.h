@@ -17,13 +17,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_STORE_SCHEMA_VERSION   2  /* 2: roster keyed by (key, path) */
+#define GS_STORE_SCHEMA_VERSION   3  /* 3: feed values carry the source */
 #define GS_STORE_MAP_DEFAULT_BYTES ((size_t)1 << 30)  /* 1 GiB */
 #define GS_STORE_MAP_MIN_BYTES     ((size_t)1 << 20)
 
 typedef enum gs_db {
 	GS_DB_CHANGES,   /* change id (32) -> envelope bytes */
-	GS_DB_FEED,      /* local seq (u64 BE) -> change id */
+	GS_DB_FEED,      /* local seq (u64 BE) -> change id + source path */
 	GS_DB_ORIGIN,    /* origin key (32) + seq (u64 BE) -> change id; dupsort */
 	GS_DB_CASEIDX,   /* case id -> change id; dupsort */
 	GS_DB_CASES,     /* case id -> packed Gs__Case projection */
@@ -31,6 +31,8 @@ typedef enum gs_db {
 	GS_DB_PENDING,   /* change id -> envelope by a not yet known signer */
 	GS_DB_REJECTS,   /* envelope hash -> packed Gs__Reject */
 	GS_DB_META,      /* name -> value */
+	GS_DB_CHECKPOINTS, /* neighbour path -> its feed epoch (16) + upto (u64 BE) */
+	GS_DB_LINKS,     /* neighbour path -> packed Gs__Link */
 	GS_DB__COUNT
 } gs_db;
 
