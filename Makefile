@@ -3,9 +3,9 @@
 # plays the demo county.
 
 DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
-	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev \
+	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
 	python3 python3-pytest
-PKGS     = libprotobuf-c lmdb libsodium
+PKGS     = libprotobuf-c lmdb libsodium libzmq inih
 
 B        = build
 CC      ?= cc

@@ -1,0 +1,49 @@
+/*
+ * config.h: the daemon's INI configuration file.
+ *
+ *     [node]
+ *     listen  = tcp://127.0.0.1:7101   ; ROUTER for children (omit: none)
+ *     publish = tcp://127.0.0.1:7102   ; PUB of applied envelopes (omit: none)
+ *     [parent]
+ *     endpoint = tcp://127.0.0.1:7001  ; default: from the join bundle
+ *     key      = HEX                   ; default: from the join bundle
+ *     [link]
+ *     insecure     = false             ; true: no CURVE (tests only)
+ *     heartbeat_ms = 1000
+ *     timeout_ms   = 5000              ; silence before a link counts as down
+ *     batch_max    = 256               ; envelopes per batch
+ *     window       = 4                 ; unacked batches in flight
+ *
+ * Pure parsing: no sockets, no store.
+ */
+#ifndef GS_CONFIG_H
+#define GS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define GS_ENDPOINT_MAX_BYTES 256
+
+struct gs_config {
+	char     listen[GS_ENDPOINT_MAX_BYTES];
+	char     publish[GS_ENDPOINT_MAX_BYTES];
+	char     parent_endpoint[GS_ENDPOINT_MAX_BYTES];
+	uint8_t  parent_key[32];
+	bool     has_parent_key;
+	bool     insecure;
+	uint32_t heartbeat_ms;
+	uint32_t timeout_ms;
+	uint32_t batch_max;
+	uint32_t window;
+};
+
+/* Fills c with defaults, then reads file. On failure returns GS_EIO
+ * (unreadable) or GS_EINVAL and writes a sentence naming the line and key
+ * into err. */
+int gs_config_load(const char *file, struct gs_config *c, char *err,
+    size_t errcap);
+
+/* Defaults only. */
+void gs_config_defaults(struct gs_config *c);
+
+#endif

@@ -1,0 +1,158 @@
+/*
+ * config.c: the daemon's INI file, read with libinih.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ini.h>
+
+#include "gs/change.h"
+#include "gs/config.h"
+#include "gs/error.h"
+
+struct parse {
+	struct gs_config *c;
+	char             *err;
+	size_t            errcap;
+	int               line;
+	bool              failed;
+};
+
+void
+gs_config_defaults(struct gs_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->heartbeat_ms = 1000;
+	c->timeout_ms = 5000;
+	c->batch_max = 256;
+	c->window = 4;
+}
+
+static bool
+copy_endpoint(char *dst, const char *v)
+{
+	size_t l = strlen(v);
+
+	if (l == 0 || l >= GS_ENDPOINT_MAX_BYTES)
+		return false;
+	/* Only the transports a node uses; anything else is a typo. */
+	if (strncmp(v, "tcp://", 6) != 0 && strncmp(v, "ipc://", 6) != 0)
+		return false;
+	memcpy(dst, v, l + 1);
+	return true;
+}
+
+static bool
+parse_u32(const char *v, uint32_t lo, uint32_t hi, uint32_t *out)
+{
+	char *end;
+	unsigned long n;
+
+	if (*v < '0' || *v > '9')
+		return false;
+	errno = 0;
+	n = strtoul(v, &end, 10);
+	if (*end != '\0' || errno != 0 || n < lo || n > hi)
+		return false;
+	*out = (uint32_t)n;
+	return true;
+}
+
+static bool
+parse_bool(const char *v, bool *out)
+{
+	if (strcmp(v, "true") == 0 || strcmp(v, "yes") == 0 ||
+	    strcmp(v, "1") == 0)
+		*out = true;
+	else if (strcmp(v, "false") == 0 || strcmp(v, "no") == 0 ||
+	    strcmp(v, "0") == 0)
+		*out = false;
+	else
+		return false;
+	return true;
+}
+
+static int
+handler(void *user, const char *section, const char *name, const char *value)
+{
+	struct parse *p = user;
+	struct gs_config *c = p->c;
+	bool ok;
+	const char *want = "";
+
+	if (strcmp(section, "node") == 0 && strcmp(name, "listen") == 0) {
+		ok = copy_endpoint(c->listen, value);
+		want = "a tcp:// or ipc:// endpoint";
+	} else if (strcmp(section, "node") == 0 && strcmp(name, "publish") == 0) {
+		ok = copy_endpoint(c->publish, value);
+		want = "a tcp:// or ipc:// endpoint";
+	} else if (strcmp(section, "parent") == 0 &&
+	    strcmp(name, "endpoint") == 0) {
+		ok = copy_endpoint(c->parent_endpoint, value);
+		want = "a tcp:// or ipc:// endpoint";
+	} else if (strcmp(section, "parent") == 0 && strcmp(name, "key") == 0) {
+		ok = gs_unhex(value, c->parent_key, sizeof(c->parent_key)) == 0;
+		c->has_parent_key = ok;
+		want = "64 hex characters";
+	} else if (strcmp(section, "link") == 0 && strcmp(name, "insecure") == 0) {
+		ok = parse_bool(value, &c->insecure);
+		want = "true or false";
+	} else if (strcmp(section, "link") == 0 &&
+	    strcmp(name, "heartbeat_ms") == 0) {
+		ok = parse_u32(value, 50, 600000, &c->heartbeat_ms);
+		want = "50..600000";
+	} else if (strcmp(section, "link") == 0 &&
+	    strcmp(name, "timeout_ms") == 0) {
+		ok = parse_u32(value, 100, 3600000, &c->timeout_ms);
+		want = "100..3600000";
+	} else if (strcmp(section, "link") == 0 &&
+	    strcmp(name, "batch_max") == 0) {
+		ok = parse_u32(value, 1, 4096, &c->batch_max);
+		want = "1..4096";
+	} else if (strcmp(section, "link") == 0 && strcmp(name, "window") == 0) {
+		ok = parse_u32(value, 1, 64, &c->window);
+		want = "1..64";
+	} else {
+		snprintf(p->err, p->errcap, "unknown setting [%s] %s", section,
+		    name);
+		p->failed = true;
+		return 0;
+	}
+	if (!ok) {
+		snprintf(p->err, p->errcap, "[%s] %s = '%s': want %s", section,
+		    name, value, want);
+		p->failed = true;
+		return 0;
+	}
+	return 1;
+}
+
+int
+gs_config_load(const char *file, struct gs_config *c, char *err, size_t errcap)
+{
+	struct parse p = { c, err, errcap, 0, false };
+	int line;
+
+	gs_config_defaults(c);
+	err[0] = '\0';
+	line = ini_parse(file, handler, &p);
+	if (line == -1) {
+		snprintf(err, errcap, "cannot read %s: %s", file, strerror(errno));
+		return GS_EIO;
+	}
+	if (line != 0) {
+		char tmp[256];
+
+		snprintf(tmp, sizeof(tmp), "%s", err[0] ? err : "syntax error");
+		snprintf(err, errcap, "%s line %d: %s", file, line, tmp);
+		return GS_EINVAL;
+	}
+	if (c->heartbeat_ms * 2 > c->timeout_ms) {
+		snprintf(err, errcap, "%s: [link] timeout_ms must be at least twice "
+		    "heartbeat_ms", file);
+		return GS_EINVAL;
+	}
+	return 0;
+}

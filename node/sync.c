@@ -1,0 +1,818 @@
+/*
+ * sync.c: HELLO / BATCH / ACK / HEARTBEAT / ERROR over any transport.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gs/apply.h"
+#include "gs/change.h"
+#include "gs/error.h"
+#include "gs/fold.h"
+#include "gs/path.h"
+#include "gs/scope.h"
+#include "gs/sync.h"
+
+#define WINDOW_MAX 64
+
+struct gs_peer {
+	char     path[GS_PATH_MAX_BYTES + 1];
+	bool     parent;
+	bool     up;                /* a HELLO was exchanged */
+	uint64_t last_seen_ms;
+	uint64_t last_sent_ms;
+	uint64_t last_hello_ms;
+	uint64_t since_ms;
+	/* Their feed, coming in. */
+	uint8_t  their_epoch[GS_EPOCH_BYTES];
+	bool     have_their_epoch;
+	uint64_t their_feed_seq;
+	uint64_t checkpoint;        /* of their feed, applied here */
+	uint8_t  cp_epoch[GS_EPOCH_BYTES];
+	bool     have_cp;
+	/* Our feed, going out. */
+	uint64_t sent_upto, acked_upto;
+	uint64_t inflight[WINDOW_MAX];
+	uint32_t ninflight;
+	uint64_t rejects_received, rejects_sent;
+	char     last_error[160];
+	bool     dirty;
+	gs_peer *next;
+};
+
+struct gs_sync {
+	gs_node             *node;
+	struct gs_sync_opts  o;
+	gs_sync_send_fn     *send;
+	void                *arg;
+	gs_peer             *peers;
+	uint8_t              epoch[GS_EPOCH_BYTES];
+	uint64_t             last_flush_ms;
+	struct gs_sync_stats st;
+};
+
+/* ---- frames out ---- */
+
+static int
+send_frame(gs_sync *s, gs_peer *p, Gs__SyncFrame *f, uint64_t now)
+{
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	f->version = GS_SYNC_VERSION;
+	len = gs__sync_frame__get_packed_size(f);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return GS_ENOMEM;
+	gs__sync_frame__pack(f, buf);
+	rc = s->send(s->arg, p, buf, len);
+	free(buf);
+	if (rc != 0) {
+		gs_sync_down(s, p, "send failed: neighbour unreachable", now);
+		return rc;
+	}
+	p->last_sent_ms = now;
+	return 0;
+}
+
+static void
+send_error(gs_sync *s, gs_peer *p, int code, const char *reason, uint64_t now)
+{
+	Gs__SyncFrame f;
+	Gs__SyncError e;
+
+	gs__sync_frame__init(&f);
+	gs__sync_error__init(&e);
+	e.code = (uint32_t)-code;
+	e.reason = (char *)(uintptr_t)reason;
+	f.body_case = GS__SYNC_FRAME__BODY_ERROR;
+	f.error = &e;
+	(void)send_frame(s, p, &f, now);
+}
+
+static int
+send_hello(gs_sync *s, gs_peer *p, uint64_t now)
+{
+	Gs__SyncFrame f;
+	Gs__SyncHello h;
+	gs_txn *t = NULL;
+	uint64_t feed = 0;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_feed_last(t, &feed);
+	gs_txn_abort(&t);
+	if (rc != 0)
+		return rc;
+	gs__sync_frame__init(&f);
+	gs__sync_hello__init(&h);
+	h.path = (char *)(uintptr_t)gs_node_path(s->node);
+	h.my_epoch.data = s->epoch;
+	h.my_epoch.len = GS_EPOCH_BYTES;
+	h.feed_seq = feed;
+	if (p->have_cp) {
+		h.your_epoch.data = p->cp_epoch;
+		h.your_epoch.len = GS_EPOCH_BYTES;
+		h.checkpoint = p->checkpoint;
+	}
+	f.body_case = GS__SYNC_FRAME__BODY_HELLO;
+	f.hello = &h;
+	p->last_hello_ms = now;
+	return send_frame(s, p, &f, now);
+}
+
+/* ---- peers and checkpoints ---- */
+
+static int
+load_checkpoint(gs_sync *s, gs_peer *p)
+{
+	gs_txn *t = NULL;
+	gs_val v;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_get(t, GS_DB_CHECKPOINTS, p->path, strlen(p->path), &v);
+	if (rc == 0 && v.len == GS_EPOCH_BYTES + 8) {
+		memcpy(p->cp_epoch, v.data, GS_EPOCH_BYTES);
+		p->checkpoint = gs_be64_get((const uint8_t *)v.data +
+		    GS_EPOCH_BYTES);
+		p->have_cp = true;
+	}
+	gs_txn_abort(&t);
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+static int
+put_checkpoint(gs_txn *t, const gs_peer *p, const uint8_t *epoch,
+    uint64_t upto)
+{
+	uint8_t v[GS_EPOCH_BYTES + 8];
+
+	memcpy(v, epoch, GS_EPOCH_BYTES);
+	gs_be64_put(v + GS_EPOCH_BYTES, upto);
+	return gs_put(t, GS_DB_CHECKPOINTS, p->path, strlen(p->path), v,
+	    sizeof(v));
+}
+
+int
+gs_sync_new(gs_node *n, const struct gs_sync_opts *o, gs_sync_send_fn *send,
+    void *arg, gs_sync **out)
+{
+	gs_sync *s;
+	gs_txn *t = NULL;
+	int rc;
+
+	*out = NULL;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return GS_ENOMEM;
+	s->node = n;
+	s->o = *o;
+	if (s->o.window == 0 || s->o.window > WINDOW_MAX)
+		s->o.window = WINDOW_MAX;
+	if (s->o.batch_max == 0)
+		s->o.batch_max = 256;
+	s->send = send;
+	s->arg = arg;
+	if ((rc = gs_txn_begin(gs_node_store(n), 0, &t)) == 0) {
+		rc = gs_meta_get_bytes(t, "epoch", s->epoch, GS_EPOCH_BYTES);
+		gs_txn_abort(&t);
+	}
+	if (rc != 0) {
+		free(s);
+		return rc;
+	}
+	*out = s;
+	return 0;
+}
+
+void
+gs_sync_destroy(gs_sync **sp)
+{
+	gs_sync *s;
+
+	if (sp == NULL || (s = *sp) == NULL)
+		return;
+	while (s->peers) {
+		gs_peer *p = s->peers;
+
+		s->peers = p->next;
+		free(p);
+	}
+	free(s);
+	*sp = NULL;
+}
+
+gs_peer *
+gs_sync_find(gs_sync *s, const char *path)
+{
+	for (gs_peer *p = s->peers; p; p = p->next)
+		if (strcmp(p->path, path) == 0)
+			return p;
+	return NULL;
+}
+
+gs_peer *
+gs_sync_peer(gs_sync *s, const char *path, bool parent)
+{
+	gs_peer *p = gs_sync_find(s, path);
+
+	if (p != NULL)
+		return p;
+	if (strlen(path) > GS_PATH_MAX_BYTES || (p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	snprintf(p->path, sizeof(p->path), "%s", path);
+	p->parent = parent;
+	if (load_checkpoint(s, p) != 0) {
+		free(p);
+		return NULL;
+	}
+	p->dirty = true;
+	p->next = s->peers;
+	s->peers = p;
+	return p;
+}
+
+const char *
+gs_peer_path(const gs_peer *p)
+{
+	return p->path;
+}
+
+bool
+gs_peer_up(const gs_peer *p)
+{
+	return p->up;
+}
+
+const struct gs_sync_stats *
+gs_sync_stats(const gs_sync *s)
+{
+	return &s->st;
+}
+
+void
+gs_sync_down(gs_sync *s, gs_peer *p, const char *why, uint64_t now)
+{
+	(void)s;
+	if (p->up)
+		p->since_ms = now;
+	p->up = false;
+	p->ninflight = 0;
+	if (why)
+		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
+	p->dirty = true;
+}
+
+/* ---- building a batch of our feed for p ---- */
+
+struct out {
+	uint8_t  **bufs;
+	size_t    *lens;
+	size_t     n, cap, bytes;
+	uint8_t  (*ids)[GS_ID_BYTES];
+};
+
+static bool
+out_has(const struct out *o, const uint8_t *id)
+{
+	for (size_t i = 0; i < o->n; i++)
+		if (memcmp(o->ids[i], id, GS_ID_BYTES) == 0)
+			return true;
+	return false;
+}
+
+static int
+out_add(gs_txn *t, struct out *o, const uint8_t *id)
+{
+	gs_val v;
+	int rc;
+
+	if (out_has(o, id))
+		return 0;
+	if ((rc = gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v)) != 0)
+		return rc;
+	if (o->n == o->cap) {
+		size_t nc = o->cap ? o->cap * 2 : 64;
+		void *a = realloc(o->bufs, nc * sizeof(*o->bufs));
+
+		if (a == NULL)
+			return GS_ENOMEM;
+		o->bufs = a;
+		if ((a = realloc(o->lens, nc * sizeof(*o->lens))) == NULL)
+			return GS_ENOMEM;
+		o->lens = a;
+		if ((a = realloc(o->ids, nc * sizeof(*o->ids))) == NULL)
+			return GS_ENOMEM;
+		o->ids = a;
+		o->cap = nc;
+	}
+	if ((o->bufs[o->n] = malloc(v.len)) == NULL)
+		return GS_ENOMEM;
+	memcpy(o->bufs[o->n], v.data, v.len);
+	o->lens[o->n] = v.len;
+	memcpy(o->ids[o->n], id, GS_ID_BYTES);
+	o->n++;
+	o->bytes += v.len;
+	return 0;
+}
+
+static void
+out_free(struct out *o)
+{
+	for (size_t i = 0; i < o->n; i++)
+		free(o->bufs[i]);
+	free(o->bufs);
+	free(o->lens);
+	free(o->ids);
+	memset(o, 0, sizeof(*o));
+}
+
+/* Does change c make its case newly visible to path? Then path needs the
+ * case's earlier changes too (backfill). */
+static bool
+grants(const Gs__Change *c, const char *path)
+{
+	char parent[GS_PATH_MAX_BYTES + 1];
+
+	if (c->body_case == GS__CHANGE__BODY_WHISTLE)
+		return gs_path_parent(c->signer, parent, sizeof(parent)) == 0 &&
+		    strcmp(parent, path) == 0;
+	if (c->body_case == GS__CHANGE__BODY_DISPATCH)
+		return strcmp(c->dispatch->department, path) == 0;
+	if (c->body_case == GS__CHANGE__BODY_REPORT)
+		return strcmp(c->signer, path) != 0;
+	return false;
+}
+
+/* Adds to o what p may hold of feed entry seq. */
+static int
+consider(gs_sync *s, gs_txn *t, gs_peer *p, uint64_t seq, struct out *o)
+{
+	char source[GS_PATH_MAX_BYTES + 1];
+	uint8_t id[GS_ID_BYTES];
+	gs_envelope e;
+	gs_val v;
+	Gs__Change *c = NULL;
+	Gs__Case *cs = NULL;
+	int rc;
+
+	(void)s;
+	if ((rc = gs_feed_get(t, seq, id, source, sizeof(source))) != 0)
+		return rc;
+	/* Never back to where it came from. */
+	if (strcmp(source, p->path) == 0 || out_has(o, id))
+		return 0;
+	memset(&e, 0, sizeof(e));
+	if ((rc = gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v)) != 0 ||
+	    (rc = gs_envelope_decode(v.data, v.len, &e)) != 0 ||
+	    (rc = gs_change_decode(&e, &c, NULL)) != 0)
+		goto out;
+	if (gs_change_is_case_kind(c->body_case)) {
+		rc = gs_case_load(t, c->case_id, &cs);
+		if (rc == GS_ENOTFOUND) {
+			rc = 0;
+			goto out;
+		}
+		if (rc != 0)
+			goto out;
+	}
+	if (!gs_scope_visible(p->path, c, c->signer, cs))
+		goto out;
+	if (cs != NULL && grants(c, p->path)) {
+		uint8_t (*ids)[GS_ID_BYTES] = NULL;
+		size_t n = 0;
+
+		if ((rc = gs_case_ids(t, c->case_id, &ids, &n)) != 0)
+			goto out;
+		for (size_t i = 0; i < n && rc == 0; i++)
+			rc = out_add(t, o, ids[i]);
+		free(ids);
+		if (rc != 0)
+			goto out;
+	}
+	rc = out_add(t, o, id);
+out:
+	gs_case_free(&cs);
+	gs_change_free(&c);
+	gs_envelope_clear(&e);
+	return rc;
+}
+
+/* Sends the next batch of our feed to p, if there is anything beyond
+ * what was sent. *sent tells whether a frame went out. */
+static int
+send_batch(gs_sync *s, gs_peer *p, uint64_t now, bool *sent)
+{
+	Gs__SyncFrame f;
+	Gs__SyncBatch b;
+	ProtobufCBinaryData *env = NULL;
+	struct out o;
+	gs_txn *t = NULL;
+	uint64_t last, seq, from = p->sent_upto + 1, upto = p->sent_upto;
+	int rc;
+
+	*sent = false;
+	memset(&o, 0, sizeof(o));
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	if ((rc = gs_feed_last(t, &last)) != 0 || last <= p->sent_upto)
+		goto out;
+	for (seq = from; seq <= last && seq < from + GS_SYNC_SCAN_MAX; seq++) {
+		if (o.n >= s->o.batch_max || o.bytes >= GS_SYNC_BATCH_SOFT_BYTES)
+			break;
+		if ((rc = consider(s, t, p, seq, &o)) != 0)
+			goto out;
+		upto = seq;
+	}
+	if ((env = calloc(o.n ? o.n : 1, sizeof(*env))) == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < o.n; i++) {
+		env[i].data = o.bufs[i];
+		env[i].len = o.lens[i];
+	}
+	gs__sync_frame__init(&f);
+	gs__sync_batch__init(&b);
+	b.epoch.data = s->epoch;
+	b.epoch.len = GS_EPOCH_BYTES;
+	b.from = from;
+	b.upto = upto;
+	b.n_envelopes = o.n;
+	b.envelopes = env;
+	f.body_case = GS__SYNC_FRAME__BODY_BATCH;
+	f.batch = &b;
+	gs_txn_abort(&t);
+	if ((rc = send_frame(s, p, &f, now)) != 0)
+		goto out;
+	p->sent_upto = upto;
+	p->inflight[p->ninflight++] = upto;
+	s->st.batches_out++;
+	s->st.changes_out += o.n;
+	*sent = true;
+out:
+	gs_txn_abort(&t);
+	free(env);
+	out_free(&o);
+	return rc;
+}
+
+static int
+pump(gs_sync *s, gs_peer *p, uint64_t now)
+{
+	bool sent = true;
+	int rc = 0;
+
+	while (p->up && sent && p->ninflight < s->o.window && rc == 0)
+		rc = send_batch(s, p, now, &sent);
+	/* A send failure already marked the link down; that is not a store
+	 * error. */
+	return rc == GS_ENOMEM || rc == GS_EIO || rc == GS_EFULL ? rc : 0;
+}
+
+/* ---- frames in ---- */
+
+static int
+on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
+{
+	gs_txn *t = NULL;
+	uint64_t last = 0;
+	int rc;
+
+	if (strcmp(h->path, p->path) != 0) {
+		send_error(s, p, GS_EAUTH, "HELLO names another path than the "
+		    "link's identity", now);
+		return 0;
+	}
+	if (h->my_epoch.len != GS_EPOCH_BYTES) {
+		send_error(s, p, GS_EBADMSG, "HELLO without a feed epoch", now);
+		return 0;
+	}
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_feed_last(t, &last);
+	gs_txn_abort(&t);
+	if (rc != 0)
+		return rc;
+	memcpy(p->their_epoch, h->my_epoch.data, GS_EPOCH_BYTES);
+	p->have_their_epoch = true;
+	p->their_feed_seq = h->feed_seq;
+	/* Resume our stream where they say they are, when they name our
+	 * current feed; a store restored from backup has another epoch, and
+	 * a checkpoint beyond our feed cannot be ours: start from 0 (dedupe
+	 * by change id makes resending safe). */
+	if (h->your_epoch.len == GS_EPOCH_BYTES &&
+	    memcmp(h->your_epoch.data, s->epoch, GS_EPOCH_BYTES) == 0 &&
+	    h->checkpoint <= last)
+		p->sent_upto = p->acked_upto = h->checkpoint;
+	else {
+		if (h->checkpoint > last && h->your_epoch.len == GS_EPOCH_BYTES &&
+		    memcmp(h->your_epoch.data, s->epoch, GS_EPOCH_BYTES) == 0)
+			snprintf(p->last_error, sizeof(p->last_error),
+			    "neighbour claimed checkpoint %llu beyond our feed "
+			    "%llu; resending from 0",
+			    (unsigned long long)h->checkpoint,
+			    (unsigned long long)last);
+		p->sent_upto = p->acked_upto = 0;
+	}
+	p->ninflight = 0;
+	if (!p->up)
+		p->since_ms = now;
+	p->up = true;
+	p->dirty = true;
+	/* The parent answers a child's HELLO with its own. */
+	if (!p->parent && (rc = send_hello(s, p, now)) != 0)
+		return rc == GS_ENOMEM || rc == GS_EIO ? rc : 0;
+	return pump(s, p, now);
+}
+
+static int
+on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
+{
+	struct gs_apply_stats st;
+	const uint8_t **bufs = NULL;
+	size_t *lens = NULL;
+	gs_txn *t = NULL;
+	Gs__SyncFrame f;
+	Gs__SyncAck a;
+	uint64_t base;
+	int rc;
+
+	if (!p->up || !p->have_their_epoch) {
+		send_error(s, p, GS_EINVAL, "no session: send HELLO first", now);
+		return 0;
+	}
+	if (b->epoch.len != GS_EPOCH_BYTES ||
+	    memcmp(b->epoch.data, p->their_epoch, GS_EPOCH_BYTES) != 0) {
+		send_error(s, p, GS_EINVAL, "batch from another feed epoch than "
+		    "the HELLO's", now);
+		return 0;
+	}
+	base = p->have_cp && memcmp(p->cp_epoch, p->their_epoch,
+	    GS_EPOCH_BYTES) == 0 ? p->checkpoint : 0;
+	if (b->upto < b->from - 1 || b->from == 0) {
+		send_error(s, p, GS_EBADMSG, "batch range is malformed", now);
+		return 0;
+	}
+	if (b->from > base + 1) {
+		/* A gap: something was lost; start the session again. */
+		send_error(s, p, GS_EINVAL, "batch leaves a gap after our "
+		    "checkpoint: send HELLO", now);
+		gs_sync_down(s, p, "gap in the stream", now);
+		return p->parent ? send_hello(s, p, now) : 0;
+	}
+	memset(&st, 0, sizeof(st));
+	if (b->upto > base) {
+		if (b->n_envelopes > 0 &&
+		    ((bufs = calloc(b->n_envelopes, sizeof(*bufs))) == NULL ||
+		    (lens = calloc(b->n_envelopes, sizeof(*lens))) == NULL)) {
+			rc = GS_ENOMEM;
+			goto out;
+		}
+		for (size_t i = 0; i < b->n_envelopes; i++) {
+			bufs[i] = b->envelopes[i].data;
+			lens[i] = b->envelopes[i].len;
+		}
+		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
+			goto out;
+		/* The changes and the checkpoint that covers them commit
+		 * together: a crash leaves both or neither. */
+		if ((rc = gs_apply_batch_from(s->node, t, p->path, bufs, lens,
+		    b->n_envelopes, NULL, &st)) != 0 ||
+		    (rc = put_checkpoint(t, p, p->their_epoch, b->upto)) != 0 ||
+		    (rc = gs_txn_commit(&t)) != 0)
+			goto out;
+		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
+		p->have_cp = true;
+		p->checkpoint = b->upto;
+		p->rejects_received += st.rejected + st.released_rejected;
+		s->st.applied += st.applied;
+		s->st.rejected += st.rejected + st.released_rejected;
+		p->dirty = true;
+	}
+	s->st.batches_in++;
+	s->st.changes_in += b->n_envelopes;
+	gs__sync_frame__init(&f);
+	gs__sync_ack__init(&a);
+	a.upto = b->upto > base ? b->upto : base;
+	a.rejected = st.rejected + st.released_rejected;
+	f.body_case = GS__SYNC_FRAME__BODY_ACK;
+	f.ack = &a;
+	(void)send_frame(s, p, &f, now);
+	rc = 0;
+out:
+	gs_txn_abort(&t);
+	free(bufs);
+	free(lens);
+	return rc;
+}
+
+static int
+on_ack(gs_sync *s, gs_peer *p, const Gs__SyncAck *a, uint64_t now)
+{
+	uint32_t keep = 0;
+
+	if (!p->up)
+		return 0;
+	if (a->upto > p->sent_upto) {
+		send_error(s, p, GS_EINVAL, "ACK beyond what was sent", now);
+		return 0;
+	}
+	if (a->upto > p->acked_upto)
+		p->acked_upto = a->upto;
+	p->rejects_sent += a->rejected;
+	for (uint32_t i = 0; i < p->ninflight; i++)
+		if (p->inflight[i] > a->upto)
+			p->inflight[keep++] = p->inflight[i];
+	p->ninflight = keep;
+	p->dirty = true;
+	return pump(s, p, now);
+}
+
+int
+gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
+    uint64_t now)
+{
+	Gs__SyncFrame *f;
+	char msg[96];
+	int rc = 0;
+
+	p->last_seen_ms = now;
+	if (len > GS_SYNC_FRAME_MAX_BYTES ||
+	    (f = gs__sync_frame__unpack(NULL, len, buf)) == NULL) {
+		s->st.bad_frames++;
+		send_error(s, p, GS_EBADMSG, "frame does not decode", now);
+		return 0;
+	}
+	if (f->version != GS_SYNC_VERSION) {
+		s->st.bad_frames++;
+		snprintf(msg, sizeof(msg), "protocol version %u not supported "
+		    "(this node speaks %u)", f->version, GS_SYNC_VERSION);
+		send_error(s, p, GS_EVERSION, msg, now);
+		gs_sync_down(s, p, msg, now);
+		goto out;
+	}
+	switch (f->body_case) {
+	case GS__SYNC_FRAME__BODY_HELLO:
+		rc = on_hello(s, p, f->hello, now);
+		break;
+	case GS__SYNC_FRAME__BODY_BATCH:
+		rc = on_batch(s, p, f->batch, now);
+		break;
+	case GS__SYNC_FRAME__BODY_ACK:
+		rc = on_ack(s, p, f->ack, now);
+		break;
+	case GS__SYNC_FRAME__BODY_HEARTBEAT:
+		p->their_feed_seq = f->heartbeat->feed_seq;
+		if (!p->up && p->parent)
+			rc = send_hello(s, p, now);
+		else if (!p->up)
+			send_error(s, p, GS_EINVAL, "no session: send HELLO first",
+			    now);
+		break;
+	case GS__SYNC_FRAME__BODY_ERROR:
+		snprintf(p->last_error, sizeof(p->last_error), "%s",
+		    f->error->reason);
+		p->dirty = true;
+		/* The parent lost our session (it restarted): start again. */
+		if (p->parent && strncmp(f->error->reason, "no session", 10) == 0)
+			rc = send_hello(s, p, now);
+		break;
+	default:
+		s->st.bad_frames++;
+		send_error(s, p, GS_EBADMSG, "frame has no body", now);
+	}
+	if (rc != 0 && rc != GS_ENOMEM && rc != GS_EIO && rc != GS_EFULL)
+		rc = 0;
+out:
+	gs__sync_frame__free_unpacked(f, NULL);
+	return rc;
+}
+
+int
+gs_sync_hello(gs_sync *s, gs_peer *p, uint64_t now)
+{
+	return send_hello(s, p, now);
+}
+
+/* ---- time ---- */
+
+static int
+heartbeat(gs_sync *s, gs_peer *p, uint64_t now)
+{
+	Gs__SyncFrame f;
+	Gs__SyncHeartbeat h;
+	gs_txn *t = NULL;
+	uint64_t feed = 0;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_feed_last(t, &feed);
+	gs_txn_abort(&t);
+	if (rc != 0)
+		return rc;
+	gs__sync_frame__init(&f);
+	gs__sync_heartbeat__init(&h);
+	h.feed_seq = feed;
+	f.body_case = GS__SYNC_FRAME__BODY_HEARTBEAT;
+	f.heartbeat = &h;
+	return send_frame(s, p, &f, now);
+}
+
+static int
+put_link(gs_txn *t, const gs_sync *s, gs_peer *p)
+{
+	Gs__Link l;
+	uint8_t *buf;
+	size_t len;
+	int rc;
+
+	(void)s;
+	gs__link__init(&l);
+	l.path = p->path;
+	l.parent = p->parent;
+	l.connected = p->up;
+	l.last_seen_ms = p->last_seen_ms;
+	l.since_ms = p->since_ms;
+	if (p->have_their_epoch) {
+		l.epoch.data = p->their_epoch;
+		l.epoch.len = GS_EPOCH_BYTES;
+	}
+	l.checkpoint = p->checkpoint;
+	l.their_feed_seq = p->their_feed_seq;
+	l.acked_upto = p->acked_upto;
+	l.rejects_received = p->rejects_received;
+	l.rejects_sent = p->rejects_sent;
+	l.last_error = p->last_error;
+	len = gs__link__get_packed_size(&l);
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return GS_ENOMEM;
+	gs__link__pack(&l, buf);
+	rc = gs_put(t, GS_DB_LINKS, p->path, strlen(p->path), buf, len);
+	free(buf);
+	return rc;
+}
+
+static int
+flush(gs_sync *s, bool all)
+{
+	gs_txn *t = NULL;
+	bool any = false;
+	int rc;
+
+	for (gs_peer *p = s->peers; p; p = p->next)
+		any |= all || p->dirty;
+	if (!any)
+		return 0;
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
+		return rc;
+	for (gs_peer *p = s->peers; p && rc == 0; p = p->next)
+		if (all || p->dirty)
+			rc = put_link(t, s, p);
+	if (rc == 0)
+		rc = gs_txn_commit(&t);
+	gs_txn_abort(&t);
+	if (rc == 0)
+		for (gs_peer *p = s->peers; p; p = p->next)
+			p->dirty = false;
+	return rc;
+}
+
+int
+gs_sync_flush(gs_sync *s)
+{
+	return flush(s, true);
+}
+
+int
+gs_sync_tick(gs_sync *s, uint64_t now)
+{
+	int rc = 0;
+
+	for (gs_peer *p = s->peers; p && rc == 0; p = p->next) {
+		if (p->up && now - p->last_seen_ms > s->o.timeout_ms)
+			gs_sync_down(s, p, "link silent: no frame within the "
+			    "timeout", now);
+		if (p->parent) {
+			/* We speak first: HELLO until answered, then
+			 * heartbeats that keep the session and the NAT alive. */
+			if (!p->up && now - p->last_hello_ms >= s->o.heartbeat_ms)
+				rc = send_hello(s, p, now);
+			else if (p->up &&
+			    now - p->last_sent_ms >= s->o.heartbeat_ms)
+				rc = heartbeat(s, p, now);
+		} else if (p->up && now - p->last_sent_ms >= s->o.heartbeat_ms)
+			rc = heartbeat(s, p, now);
+		if (rc == GS_ENOMEM || rc == GS_EIO || rc == GS_EFULL)
+			return rc;
+		rc = pump(s, p, now);
+	}
+	if (rc == 0 && now - s->last_flush_ms >= 1000) {
+		rc = flush(s, false);
+		s->last_flush_ms = now;
+	}
+	return rc;
+}
