@@ -14,6 +14,8 @@
 #include "gs/category.h"
 #include "gs/change.h"
 #include "gs/cli.h"
+#include "gs/config.h"
+#include "gs/daemon.h"
 #include "gs/error.h"
 #include "gs/fold.h"
 #include "gs/hlc.h"
@@ -276,6 +278,7 @@ write_change(struct args *a, Gs__Change *c, bool new_case)
 	if (rc != 0)
 		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
 	print_id(a, c->case_id[0] ? c->case_id : NULL, new_case, id);
+	(void)gs_daemon_poke(data_dir(a));
 	return 0;
 }
 
@@ -1401,6 +1404,8 @@ cmd_import(struct args *a)
 	if ((rc = open_node(a)) != 0)
 		return rc;
 	rc = gs_transfer_import(a->node, a->pos[0], &st, print_reject, NULL);
+	if (st.applied > 0)
+		(void)gs_daemon_poke(data_dir(a));
 	if (rc == GS_EBADMSG)
 		return fail("%s is not a gridsync export file or is truncated; "
 		    "nothing was imported", a->pos[0]);
@@ -1431,6 +1436,130 @@ cmd_import(struct args *a)
 		return fail("%" PRIu64 " changes were rejected (the rest was "
 		    "applied); 'gridnode rejects' lists them with reasons",
 		    st.rejected + st.released_rejected);
+	return 0;
+}
+
+/* ---- the daemon ---- */
+
+static int
+cmd_run(struct args *a)
+{
+	struct gs_config c;
+	const char *file = arg(a, "config");
+	char err[512];
+	int rc;
+
+	if (file == NULL)
+		return usage_error("--config FILE is required (see docs/protocol.md "
+		    "and deploy/ for examples)");
+	if ((rc = gs_config_load(file, &c, err, sizeof(err))) != 0)
+		return rc == GS_EIO ? fail("%s", err) : usage_error("%s", err);
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	rc = gs_daemon_run(a->node, data_dir(a), &c, err, sizeof(err));
+	if (rc != 0)
+		return fail("%s", err[0] ? err : gs_strerror(rc));
+	return 0;
+}
+
+static const char *
+ago(uint64_t then_ms, uint64_t now_ms, char *buf, size_t cap)
+{
+	uint64_t s;
+
+	if (then_ms == 0)
+		return "never";
+	s = now_ms > then_ms ? (now_ms - then_ms) / 1000 : 0;
+	if (s < 120)
+		snprintf(buf, cap, "%" PRIu64 " s ago", s);
+	else if (s < 7200)
+		snprintf(buf, cap, "%" PRIu64 " min ago", s / 60);
+	else
+		snprintf(buf, cap, "%" PRIu64 " h ago", s / 3600);
+	return buf;
+}
+
+static int
+cmd_peers(struct args *a)
+{
+	gs_txn *t = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	struct gs_json j;
+	uint64_t feed = 0, now = gs_hlc_now_ms(), n = 0;
+	char b1[32], b2[32];
+	int rc;
+
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
+	    (rc = gs_feed_last(t, &feed)) != 0 ||
+	    (rc = gs_cursor_open(t, GS_DB_LINKS, &cur)) != 0) {
+		gs_txn_abort(&t);
+		return fail("%s", gs_strerror(rc));
+	}
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_arr_open(&j);
+	}
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		Gs__Link *l = gs__link__unpack(NULL, v.len, v.data);
+		uint64_t in, out;
+
+		if (l == NULL)
+			continue;
+		in = l->their_feed_seq > l->checkpoint ?
+		    l->their_feed_seq - l->checkpoint : 0;
+		out = feed > l->acked_upto ? feed - l->acked_upto : 0;
+		n++;
+		if (a->json) {
+			gs_json_obj_open(&j);
+			gs_json_key(&j, "path"); gs_json_str(&j, l->path);
+			gs_json_key(&j, "role");
+			gs_json_str(&j, l->parent ? "parent" : "child");
+			gs_json_key(&j, "connected"); gs_json_bool(&j, l->connected);
+			gs_json_key(&j, "last_seen_ms"); gs_json_u64(&j, l->last_seen_ms);
+			gs_json_key(&j, "since_ms"); gs_json_u64(&j, l->since_ms);
+			gs_json_key(&j, "checkpoint"); gs_json_u64(&j, l->checkpoint);
+			gs_json_key(&j, "their_feed_seq");
+			gs_json_u64(&j, l->their_feed_seq);
+			gs_json_key(&j, "acked_upto"); gs_json_u64(&j, l->acked_upto);
+			gs_json_key(&j, "behind_in"); gs_json_u64(&j, in);
+			gs_json_key(&j, "behind_out"); gs_json_u64(&j, out);
+			gs_json_key(&j, "rejects_received");
+			gs_json_u64(&j, l->rejects_received);
+			gs_json_key(&j, "rejects_sent"); gs_json_u64(&j, l->rejects_sent);
+			gs_json_key(&j, "last_error"); gs_json_str(&j, l->last_error);
+			gs_json_obj_close(&j);
+		} else {
+			printf("%-32s %s  %s", l->path, l->parent ? "上级 parent" :
+			    "下级 child ", l->connected ? "在线 up" : "离线 down");
+			if (!l->connected)
+				printf(" since %s", ago(l->since_ms, now, b1,
+				    sizeof(b1)));
+			printf("  last seen %s\n", ago(l->last_seen_ms, now, b2,
+			    sizeof(b2)));
+			printf("    待收 behind in %" PRIu64 "  待发 behind out %"
+			    PRIu64 "  (their feed %" PRIu64 ", applied %" PRIu64
+			    "; ours %" PRIu64 ", acked %" PRIu64 ")\n", in, out,
+			    l->their_feed_seq, l->checkpoint, feed, l->acked_upto);
+			if (l->rejects_received || l->rejects_sent)
+				printf("    拒收 rejects: %" PRIu64 " of theirs here, %"
+				    PRIu64 " of ours there\n", l->rejects_received,
+				    l->rejects_sent);
+			if (l->last_error[0])
+				printf("    last error: %s\n", l->last_error);
+		}
+		gs__link__free_unpacked(l, NULL);
+	}
+	gs_cursor_close(&cur);
+	gs_txn_abort(&t);
+	if (a->json) {
+		gs_json_arr_close(&j);
+		gs_json_end(&j);
+	} else if (n == 0)
+		printf("(no neighbours yet: run 'gridnode run' with a config)\n");
 	return 0;
 }
 
@@ -1510,6 +1639,12 @@ static const struct verb verbs[] = {
 	  "Write the changes node PATH may see into a file (USB sync)." },
 	{ "import", cmd_import, "", 1, "import --data DIR FILE [--json]",
 	  "Apply an export file; safe to repeat." },
+	{ "run", cmd_run, "config=", 0, "run --data DIR --config FILE",
+	  "Run the node's daemon: live sync with its parent and children over "
+	  "ZeroMQ until SIGTERM or Ctrl-C." },
+	{ "peers", cmd_peers, "", 0, "peers --data DIR [--json]",
+	  "Each neighbour: connected or not, last seen, changes behind in each "
+	  "direction, rejects." },
 	{ "help", cmd_help, "", 0, "help", "List the verbs." },
 };
 

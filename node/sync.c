@@ -521,6 +521,7 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 	if (!p->up)
 		p->since_ms = now;
 	p->up = true;
+	p->last_error[0] = '\0';
 	p->dirty = true;
 	/* The parent answers a child's HELLO with its own. */
 	if (!p->parent && (rc = send_hello(s, p, now)) != 0)

@@ -1,0 +1,719 @@
+/*
+ * daemon.c: sockets, CurveZMQ, ZAP, PUB and the poll loop.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zmq.h>
+
+#include "gs/apply.h"
+#include "gs/change.h"
+#include "gs/daemon.h"
+#include "gs/error.h"
+#include "gs/hlc.h"
+#include "gs/path.h"
+#include "gs/sync.h"
+#include "gs/trust.h"
+
+#define POLL_MS       50
+#define DRAIN_MAX     64      /* messages per socket per loop turn */
+#define ZAP_ENDPOINT  "inproc://zeromq.zap.01"
+#define ZAP_DOMAIN    "gridsync"
+
+static volatile sig_atomic_t stopping;
+
+struct daemon {
+	gs_node          *node;
+	const struct gs_config *cfg;
+	void             *ctx;
+	void             *router, *dealer, *zap, *pub, *control, *mon;
+	gs_sync          *sync;
+	gs_peer          *parent;
+	char              parent_path[GS_PATH_MAX_BYTES + 1];
+	uint8_t           cpk[32], csk[32];   /* Curve25519, from Ed25519 */
+	uint64_t          pub_upto;
+	uint64_t          last_auth_log_ms;
+};
+
+static void
+logmsg(const char *level, const char *fmt, ...)
+{
+	char when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	localtime_r(&now, &tm);
+	strftime(when, sizeof(when), "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s %s gridnode: ", when, level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stopping = 1;
+}
+
+static int
+set_int(void *s, int opt, int v)
+{
+	return zmq_setsockopt(s, opt, &v, sizeof(v));
+}
+
+/* Common limits on every link socket: bounded messages, no lingering. */
+static int
+link_opts(void *s)
+{
+	int64_t max = GS_SYNC_FRAME_MAX_BYTES;
+
+	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0 ||
+	    set_int(s, ZMQ_LINGER, 0) != 0 ||
+	    set_int(s, ZMQ_SNDHWM, 1000) != 0 ||
+	    set_int(s, ZMQ_RCVHWM, 1000) != 0)
+		return -1;
+	return 0;
+}
+
+/* ---- sending for the sync engine ---- */
+
+static int
+send_to(void *arg, gs_peer *p, const uint8_t *buf, size_t len)
+{
+	struct daemon *d = arg;
+	const char *path = gs_peer_path(p);
+
+	if (p == d->parent)
+		return zmq_send(d->dealer, buf, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+	if (d->router == NULL)
+		return -1;
+	/* ROUTER_MANDATORY: an unknown or gone child is EHOSTUNREACH, not a
+	 * silent drop. */
+	if (zmq_send(d->router, path, strlen(path), ZMQ_SNDMORE |
+	    ZMQ_DONTWAIT) < 0)
+		return -1;
+	return zmq_send(d->router, buf, len, ZMQ_DONTWAIT) < 0 ? -1 : 0;
+}
+
+/* ---- ZAP: who may connect ---- */
+
+/* The child enrolled under this node whose Curve key is ckey, unrevoked:
+ * its path into path, or GS_ENOTFOUND. */
+static int
+zap_lookup(struct daemon *d, const uint8_t *ckey, char *path, size_t cap)
+{
+	gs_txn *t = NULL;
+	gs_cursor *c = NULL;
+	gs_val k, v;
+	char parent[GS_PATH_MAX_BYTES + 1];
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(d->node), 0, &t)) != 0)
+		return rc;
+	if ((rc = gs_cursor_open(t, GS_DB_ROSTER, &c)) != 0)
+		goto out;
+	for (rc = gs_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(c, &k, &v)) {
+		Gs__RosterEntry *e = gs__roster_entry__unpack(NULL, v.len, v.data);
+		uint8_t cur[32];
+		bool isvoid = true;
+
+		if (e == NULL)
+			continue;
+		if (e->key.len == GS_KEY_BYTES &&
+		    gs_path_parent(e->path, parent, sizeof(parent)) == 0 &&
+		    strcmp(parent, gs_node_path(d->node)) == 0 &&
+		    crypto_sign_ed25519_pk_to_curve25519(cur, e->key.data) == 0 &&
+		    sodium_memcmp(cur, ckey, 32) == 0 &&
+		    gs_roster_void(t, e->key.data, e->path, UINT64_MAX,
+		    &isvoid) == 0 && !isvoid && strlen(e->path) < cap) {
+			strcpy(path, e->path);
+			gs__roster_entry__free_unpacked(e, NULL);
+			rc = 0;
+			goto out;
+		}
+		gs__roster_entry__free_unpacked(e, NULL);
+	}
+	if (rc == 0)
+		rc = GS_ENOTFOUND;
+out:
+	gs_cursor_close(&c);
+	gs_txn_abort(&t);
+	return rc;
+}
+
+static void
+zap_reply(void *zap, const zmq_msg_t *reqid, const char *status,
+    const char *text, const char *user)
+{
+	zmq_send(zap, "1.0", 3, ZMQ_SNDMORE);
+	zmq_send(zap, zmq_msg_data((zmq_msg_t *)(uintptr_t)reqid),
+	    zmq_msg_size((zmq_msg_t *)(uintptr_t)reqid), ZMQ_SNDMORE);
+	zmq_send(zap, status, strlen(status), ZMQ_SNDMORE);
+	zmq_send(zap, text, strlen(text), ZMQ_SNDMORE);
+	zmq_send(zap, user, strlen(user), ZMQ_SNDMORE);
+	zmq_send(zap, "", 0, 0);
+}
+
+static void
+zap_handle(struct daemon *d)
+{
+	zmq_msg_t part[8];
+	int n = 0, more = 1;
+	char path[GS_PATH_MAX_BYTES + 1];
+	char hex[65];
+
+	/* version, request id, domain, address, identity, mechanism,
+	 * credentials... */
+	while (more && n < 8) {
+		zmq_msg_init(&part[n]);
+		if (zmq_msg_recv(&part[n], d->zap, 0) < 0) {
+			zmq_msg_close(&part[n]);
+			break;
+		}
+		more = zmq_msg_more(&part[n]);
+		n++;
+	}
+	while (more) {   /* drain anything beyond what we read */
+		zmq_msg_t x;
+
+		zmq_msg_init(&x);
+		if (zmq_msg_recv(&x, d->zap, 0) < 0) {
+			zmq_msg_close(&x);
+			break;
+		}
+		more = zmq_msg_more(&x);
+		zmq_msg_close(&x);
+	}
+	if (n < 6)
+		goto out;
+	if (n < 7 || zmq_msg_size(&part[5]) != 5 ||
+	    memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
+	    zmq_msg_size(&part[6]) != 32) {
+		zap_reply(d->zap, &part[1], "400", "CURVE required", "");
+		goto out;
+	}
+	if (zap_lookup(d, zmq_msg_data(&part[6]), path, sizeof(path)) != 0) {
+		gs_hex(zmq_msg_data(&part[6]), 32, hex);
+		uint64_t now = gs_hlc_now_ms();
+
+		/* Rate-limited: a refused terminal retries every few
+		 * hundred ms. */
+		if (now - d->last_auth_log_ms > 10000) {
+			logmsg("warn", "refused a link from curve key %.16s…: not "
+			    "an enrolled, unrevoked child of %s", hex,
+			    gs_node_path(d->node));
+			d->last_auth_log_ms = now;
+		}
+		zap_reply(d->zap, &part[1], "400", "not enrolled or revoked", "");
+		goto out;
+	}
+	zap_reply(d->zap, &part[1], "200", "OK", path);
+out:
+	for (int i = 0; i < n; i++)
+		zmq_msg_close(&part[i]);
+}
+
+/* ---- frames in ---- */
+
+static int
+router_handle(struct daemon *d)
+{
+	zmq_msg_t id, body;
+	char path[GS_PATH_MAX_BYTES + 1], parent[GS_PATH_MAX_BYTES + 1];
+	const char *user;
+	gs_peer *p;
+	size_t l;
+	int rc = 0;
+
+	zmq_msg_init(&id);
+	zmq_msg_init(&body);
+	if (zmq_msg_recv(&id, d->router, ZMQ_DONTWAIT) < 0)
+		goto out;
+	if (!zmq_msg_more(&id) || zmq_msg_recv(&body, d->router, 0) < 0)
+		goto out;
+	while (zmq_msg_more(&body)) {   /* at most one frame: drop extras */
+		zmq_msg_t x;
+
+		zmq_msg_init(&x);
+		zmq_msg_recv(&x, d->router, 0);
+		if (!zmq_msg_more(&x)) {
+			zmq_msg_close(&x);
+			goto out;
+		}
+		zmq_msg_close(&x);
+	}
+	l = zmq_msg_size(&id);
+	if (l == 0 || l > GS_PATH_MAX_BYTES)
+		goto out;
+	memcpy(path, zmq_msg_data(&id), l);
+	path[l] = '\0';
+	if (!d->cfg->insecure) {
+		/* The ZAP handler named the authenticated path; the routing
+		 * id must agree with it. */
+		user = zmq_msg_gets(&body, "User-Id");
+		if (user == NULL || strcmp(user, path) != 0)
+			goto out;
+	} else if (gs_path_valid(path) != 0 ||
+	    gs_path_parent(path, parent, sizeof(parent)) != 0 ||
+	    strcmp(parent, gs_node_path(d->node)) != 0)
+		goto out;
+	if ((p = gs_sync_peer(d->sync, path, false)) == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	rc = gs_sync_input(d->sync, p, zmq_msg_data(&body), zmq_msg_size(&body),
+	    gs_hlc_now_ms());
+out:
+	zmq_msg_close(&id);
+	zmq_msg_close(&body);
+	return rc;
+}
+
+static int
+dealer_handle(struct daemon *d)
+{
+	zmq_msg_t body;
+	int rc = 0;
+
+	zmq_msg_init(&body);
+	if (zmq_msg_recv(&body, d->dealer, ZMQ_DONTWAIT) >= 0 &&
+	    !zmq_msg_more(&body))
+		rc = gs_sync_input(d->sync, d->parent, zmq_msg_data(&body),
+		    zmq_msg_size(&body), gs_hlc_now_ms());
+	else
+		while (zmq_msg_more(&body) &&
+		    zmq_msg_recv(&body, d->dealer, 0) >= 0)
+			;
+	zmq_msg_close(&body);
+	return rc;
+}
+
+/* Monitor events on the parent link: reconnects restart the session, and
+ * a refused handshake is said in words. */
+static void
+monitor_handle(struct daemon *d)
+{
+	zmq_msg_t ev, addr;
+	uint16_t event = 0;
+	uint32_t value = 0;
+	uint64_t now = gs_hlc_now_ms();
+
+	zmq_msg_init(&ev);
+	zmq_msg_init(&addr);
+	if (zmq_msg_recv(&ev, d->mon, ZMQ_DONTWAIT) < 0)
+		goto out;
+	if (zmq_msg_size(&ev) >= 6) {
+		memcpy(&event, zmq_msg_data(&ev), 2);
+		memcpy(&value, (uint8_t *)zmq_msg_data(&ev) + 2, 4);
+	}
+	if (zmq_msg_more(&ev))
+		zmq_msg_recv(&addr, d->mon, 0);
+	switch (event) {
+	case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
+		logmsg("info", "link to parent %s up", d->parent_path);
+		(void)gs_sync_hello(d->sync, d->parent, now);
+		break;
+	case ZMQ_EVENT_DISCONNECTED:
+		logmsg("info", "link to parent %s down; reconnecting",
+		    d->parent_path);
+		gs_sync_down(d->sync, d->parent, "disconnected", now);
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
+		if (now - d->last_auth_log_ms > 10000) {
+			logmsg("error", "parent %s rejected our key (status %u): "
+			    "this node is not enrolled there, or was revoked",
+			    d->parent_path, value);
+			d->last_auth_log_ms = now;
+		}
+		gs_sync_down(d->sync, d->parent, "parent rejected our key", now);
+		break;
+	case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
+	case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
+		if (now - d->last_auth_log_ms > 10000) {
+			logmsg("error", "handshake with parent %s failed: check "
+			    "that the parent's key in the config or join "
+			    "bundle is right", d->parent_path);
+			d->last_auth_log_ms = now;
+		}
+		gs_sync_down(d->sync, d->parent, "handshake failed: parent's "
+		    "key may be wrong", now);
+		break;
+	default:
+		break;
+	}
+out:
+	zmq_msg_close(&ev);
+	zmq_msg_close(&addr);
+}
+
+static void
+control_drain(struct daemon *d)
+{
+	char buf[16];
+
+	for (int i = 0; i < DRAIN_MAX; i++)
+		if (zmq_recv(d->control, buf, sizeof(buf), ZMQ_DONTWAIT) < 0)
+			break;
+}
+
+/* ---- PUB: every newly stored envelope, topic = case id ---- */
+
+static int
+publish_new(struct daemon *d)
+{
+	gs_txn *t = NULL;
+	uint64_t last;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(d->node), 0, &t)) != 0)
+		return rc;
+	if ((rc = gs_feed_last(t, &last)) != 0)
+		goto out;
+	for (uint64_t seq = d->pub_upto + 1; seq <= last; seq++) {
+		char src[GS_PATH_MAX_BYTES + 1];
+		uint8_t id[GS_ID_BYTES];
+		gs_envelope e;
+		Gs__Change *c = NULL;
+		gs_val v;
+
+		d->pub_upto = seq;
+		if (d->pub == NULL)
+			continue;
+		if (gs_feed_get(t, seq, id, src, sizeof(src)) != 0 ||
+		    gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v) != 0)
+			continue;
+		memset(&e, 0, sizeof(e));
+		if (gs_envelope_decode(v.data, v.len, &e) == 0 &&
+		    gs_change_decode(&e, &c, NULL) == 0) {
+			zmq_send(d->pub, c->case_id, strlen(c->case_id),
+			    ZMQ_SNDMORE | ZMQ_DONTWAIT);
+			zmq_send(d->pub, v.data, v.len, ZMQ_DONTWAIT);
+		}
+		gs_change_free(&c);
+		gs_envelope_clear(&e);
+	}
+out:
+	gs_txn_abort(&t);
+	return rc;
+}
+
+/* ---- start and stop ---- */
+
+static int
+lock_dir(const char *dir, int *fd, char *err, size_t cap)
+{
+	char f[PATH_MAX];
+
+	snprintf(f, sizeof(f), "%s/%s", dir, GS_DAEMON_LOCK_FILE);
+	if ((*fd = open(f, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0) {
+		snprintf(err, cap, "cannot open %s: %s", f, strerror(errno));
+		return GS_EIO;
+	}
+	if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+		snprintf(err, cap, "another gridnode daemon is already running "
+		    "on %s", dir);
+		close(*fd);
+		*fd = -1;
+		return GS_EEXIST;
+	}
+	return 0;
+}
+
+static int
+open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
+{
+	const struct gs_config *c = d->cfg;
+	char ep[PATH_MAX + 8];
+	gs_txn *t = NULL;
+	uint8_t mkey[32], pkey[32], pcurve[32];
+	bool have_mkey = false;
+	char pend[GS_ENDPOINT_MAX_BYTES] = "";
+
+	if (crypto_sign_ed25519_pk_to_curve25519(d->cpk,
+	    gs_node_key(d->node)) != 0 ||
+	    crypto_sign_ed25519_sk_to_curve25519(d->csk,
+	    gs_node_secret(d->node)) != 0) {
+		snprintf(err, cap, "this node's key does not convert to a Curve25519 key");
+		return GS_EINVAL;
+	}
+	if (!c->insecure && !zmq_has("curve")) {
+		snprintf(err, cap, "this libzmq has no CURVE support");
+		return GS_EINVAL;
+	}
+	if (c->listen[0]) {
+		if (!c->insecure) {
+			d->zap = zmq_socket(d->ctx, ZMQ_REP);
+			if (d->zap == NULL || zmq_bind(d->zap, ZAP_ENDPOINT) != 0)
+				goto zmqerr;
+		}
+		d->router = zmq_socket(d->ctx, ZMQ_ROUTER);
+		if (d->router == NULL || link_opts(d->router) != 0 ||
+		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0)
+			goto zmqerr;
+		if (!c->insecure &&
+		    (set_int(d->router, ZMQ_CURVE_SERVER, 1) != 0 ||
+		    zmq_setsockopt(d->router, ZMQ_CURVE_SECRETKEY, d->csk, 32) != 0 ||
+		    zmq_setsockopt(d->router, ZMQ_ZAP_DOMAIN, ZAP_DOMAIN,
+		    strlen(ZAP_DOMAIN)) != 0))
+			goto zmqerr;
+		if (zmq_bind(d->router, c->listen) != 0) {
+			snprintf(err, cap, "cannot listen on %s: %s", c->listen,
+			    zmq_strerror(zmq_errno()));
+			return GS_EIO;
+		}
+	}
+	if (c->publish[0]) {
+		d->pub = zmq_socket(d->ctx, ZMQ_PUB);
+		if (d->pub == NULL || set_int(d->pub, ZMQ_LINGER, 0) != 0)
+			goto zmqerr;
+		if (zmq_bind(d->pub, c->publish) != 0) {
+			snprintf(err, cap, "cannot publish on %s: %s", c->publish,
+			    zmq_strerror(zmq_errno()));
+			return GS_EIO;
+		}
+	}
+	snprintf(ep, sizeof(ep), "ipc://%s/%s", dir, GS_DAEMON_CONTROL_FILE);
+	if (strlen(ep) < 100) {   /* sun_path limit: else the timer serves */
+		d->control = zmq_socket(d->ctx, ZMQ_PULL);
+		if (d->control == NULL || set_int(d->control, ZMQ_LINGER, 0) != 0 ||
+		    zmq_bind(d->control, ep) != 0) {
+			logmsg("warn", "no control socket at %s: %s; local writes "
+			    "are noticed by the timer", ep,
+			    zmq_strerror(zmq_errno()));
+			if (d->control)
+				zmq_close(d->control);
+			d->control = NULL;
+		}
+	}
+
+	/* The parent: from the join bundle, overridable in the config. */
+	if (gs_txn_begin(gs_node_store(d->node), 0, &t) != 0) {
+		snprintf(err, cap, "cannot read the store");
+		return GS_EIO;
+	}
+	gs_meta_get_str(t, "parent_path", d->parent_path,
+	    sizeof(d->parent_path));
+	gs_meta_get_str(t, "parent_endpoint", pend, sizeof(pend));
+	have_mkey = gs_meta_get_bytes(t, "parent_key", mkey, 32) == 0;
+	gs_txn_abort(&t);
+	if (c->parent_endpoint[0])
+		snprintf(pend, sizeof(pend), "%s", c->parent_endpoint);
+	if (d->parent_path[0] == '\0')
+		return 0;   /* the root: no parent */
+	if (pend[0] == '\0') {
+		logmsg("warn", "no parent endpoint (not in the join bundle nor "
+		    "the config): working offline");
+		return 0;
+	}
+	if (c->has_parent_key && have_mkey && memcmp(c->parent_key, mkey, 32)) {
+		snprintf(err, cap, "parent's key in the config does not match "
+		    "the one in the join bundle");
+		return GS_EINVAL;
+	}
+	if (!c->has_parent_key && !have_mkey) {
+		snprintf(err, cap, "no key for parent %s: join a bundle or set "
+		    "[parent] key", d->parent_path);
+		return GS_EINVAL;
+	}
+	memcpy(pkey, c->has_parent_key ? c->parent_key : mkey, 32);
+	d->dealer = zmq_socket(d->ctx, ZMQ_DEALER);
+	if (d->dealer == NULL || link_opts(d->dealer) != 0 ||
+	    zmq_setsockopt(d->dealer, ZMQ_ROUTING_ID, gs_node_path(d->node),
+	    strlen(gs_node_path(d->node))) != 0 ||
+	    set_int(d->dealer, ZMQ_RECONNECT_IVL, 100) != 0 ||
+	    set_int(d->dealer, ZMQ_RECONNECT_IVL_MAX, 2000) != 0 ||
+	    set_int(d->dealer, ZMQ_IMMEDIATE, 1) != 0)
+		goto zmqerr;
+	if (!c->insecure) {
+		if (crypto_sign_ed25519_pk_to_curve25519(pcurve, pkey) != 0) {
+			snprintf(err, cap, "the parent's key does not convert to "
+			    "a Curve25519 key: it is not a valid Ed25519 key");
+			return GS_EINVAL;
+		}
+		if (zmq_setsockopt(d->dealer, ZMQ_CURVE_SERVERKEY, pcurve, 32) ||
+		    zmq_setsockopt(d->dealer, ZMQ_CURVE_PUBLICKEY, d->cpk, 32) ||
+		    zmq_setsockopt(d->dealer, ZMQ_CURVE_SECRETKEY, d->csk, 32))
+			goto zmqerr;
+	}
+	snprintf(ep, sizeof(ep), "inproc://gridnode-monitor");
+	if (zmq_socket_monitor(d->dealer, ep, ZMQ_EVENT_HANDSHAKE_SUCCEEDED |
+	    ZMQ_EVENT_DISCONNECTED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+	    ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) != 0 ||
+	    (d->mon = zmq_socket(d->ctx, ZMQ_PAIR)) == NULL ||
+	    zmq_connect(d->mon, ep) != 0)
+		goto zmqerr;
+	if (zmq_connect(d->dealer, pend) != 0) {
+		snprintf(err, cap, "cannot dial parent at %s: %s", pend,
+		    zmq_strerror(zmq_errno()));
+		return GS_EIO;
+	}
+	if ((d->parent = gs_sync_peer(d->sync, d->parent_path, true)) == NULL)
+		return GS_ENOMEM;
+	logmsg("info", "dialing parent %s at %s%s", d->parent_path, pend,
+	    c->insecure ? " (insecure: no CURVE)" : "");
+	return 0;
+zmqerr:
+	snprintf(err, cap, "ZeroMQ: %s", zmq_strerror(zmq_errno()));
+	return GS_EIO;
+}
+
+static void
+close_sockets(struct daemon *d)
+{
+	void **s[] = { &d->router, &d->dealer, &d->zap, &d->pub, &d->control,
+	    &d->mon };
+
+	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (*s[i]) {
+			zmq_close(*s[i]);
+			*s[i] = NULL;
+		}
+}
+
+int
+gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
+    char *err, size_t cap)
+{
+	struct gs_sync_opts o = { c->batch_max, c->window, c->heartbeat_ms,
+	    c->timeout_ms };
+	struct sigaction sa;
+	struct daemon d;
+	gs_txn *t = NULL;
+	int lockfd = -1, rc;
+
+	memset(&d, 0, sizeof(d));
+	d.node = n;
+	d.cfg = c;
+	err[0] = '\0';
+	stopping = 0;
+	if ((rc = lock_dir(dir, &lockfd, err, cap)) != 0)
+		return rc;
+	if ((rc = gs_sync_new(n, &o, send_to, &d, &d.sync)) != 0) {
+		snprintf(err, cap, "cannot start sync: %s", gs_strerror(rc));
+		goto out;
+	}
+	/* Publish only what arrives from now on. */
+	if ((rc = gs_txn_begin(gs_node_store(n), 0, &t)) == 0) {
+		rc = gs_feed_last(t, &d.pub_upto);
+		gs_txn_abort(&t);
+	}
+	if (rc != 0)
+		goto out;
+	if ((d.ctx = zmq_ctx_new()) == NULL) {
+		snprintf(err, cap, "cannot create a ZeroMQ context");
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	if ((rc = open_sockets(&d, dir, err, cap)) != 0)
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	logmsg("info", "node %s running%s%s", gs_node_path(n),
+	    c->listen[0] ? ", children on " : "", c->listen);
+
+	while (!stopping) {
+		zmq_pollitem_t it[5];
+		void *sock[5];
+		int ni = 0;
+
+		if (d.zap) { it[ni] = (zmq_pollitem_t){ d.zap, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.zap; }
+		if (d.router) { it[ni] = (zmq_pollitem_t){ d.router, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.router; }
+		if (d.dealer) { it[ni] = (zmq_pollitem_t){ d.dealer, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.dealer; }
+		if (d.mon) { it[ni] = (zmq_pollitem_t){ d.mon, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.mon; }
+		if (d.control) { it[ni] = (zmq_pollitem_t){ d.control, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.control; }
+		if (zmq_poll(it, ni, POLL_MS) < 0) {
+			if (zmq_errno() == EINTR)
+				continue;
+			snprintf(err, cap, "poll: %s", zmq_strerror(zmq_errno()));
+			rc = GS_EIO;
+			break;
+		}
+		for (int i = 0; i < ni && rc == 0 && !stopping; i++) {
+			if (!(it[i].revents & ZMQ_POLLIN))
+				continue;
+			for (int k = 0; k < DRAIN_MAX && rc == 0 && !stopping; k++) {
+				int ev = 0;
+				size_t evl = sizeof(ev);
+
+				if (zmq_getsockopt(sock[i], ZMQ_EVENTS, &ev, &evl) != 0 ||
+				    !(ev & ZMQ_POLLIN))
+					break;
+				if (sock[i] == d.zap)
+					zap_handle(&d);
+				else if (sock[i] == d.router)
+					rc = router_handle(&d);
+				else if (sock[i] == d.dealer)
+					rc = dealer_handle(&d);
+				else if (sock[i] == d.mon)
+					monitor_handle(&d);
+				else
+					control_drain(&d);
+			}
+		}
+		if (rc == 0)
+			rc = gs_sync_tick(d.sync, gs_hlc_now_ms());
+		if (rc == 0)
+			rc = publish_new(&d);
+		if (rc != 0) {
+			snprintf(err, cap, "store error: %s; stopping cleanly",
+			    gs_strerror(rc));
+			break;
+		}
+	}
+	(void)gs_sync_flush(d.sync);
+	if (rc == 0)
+		logmsg("info", "node %s stopped", gs_node_path(n));
+out:
+	close_sockets(&d);
+	if (d.ctx)
+		zmq_ctx_term(d.ctx);
+	gs_sync_destroy(&d.sync);
+	sodium_memzero(d.csk, sizeof(d.csk));
+	if (lockfd >= 0)
+		close(lockfd);
+	return rc;
+}
+
+int
+gs_daemon_poke(const char *dir)
+{
+	char ep[PATH_MAX + 8], f[PATH_MAX];
+	void *ctx, *s;
+
+	snprintf(f, sizeof(f), "%s/%s", dir, GS_DAEMON_CONTROL_FILE);
+	if (access(f, F_OK) != 0)
+		return 0;
+	snprintf(ep, sizeof(ep), "ipc://%s", f);
+	if ((ctx = zmq_ctx_new()) == NULL)
+		return 0;
+	if ((s = zmq_socket(ctx, ZMQ_PUSH)) != NULL) {
+		set_int(s, ZMQ_LINGER, 100);
+		set_int(s, ZMQ_SNDTIMEO, 0);
+		if (zmq_connect(s, ep) == 0)
+			(void)zmq_send(s, "w", 1, ZMQ_DONTWAIT);
+		zmq_close(s);
+	}
+	zmq_ctx_term(ctx);
+	return 0;
+}
