@@ -265,7 +265,8 @@ router_handle(struct daemon *d)
 	path[l] = '\0';
 	if (!d->cfg->insecure) {
 		/* The ZAP handler named the authenticated path; the routing
-		 * id must agree with it. */
+		 * id must agree with it. A restarted child reconnects with the
+		 * same routing id: ROUTER_HANDOVER gives it the old slot. */
 		user = zmq_msg_gets(&body, "User-Id");
 		if (user == NULL || strcmp(user, path) != 0)
 			goto out;
@@ -464,7 +465,8 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 		}
 		d->router = zmq_socket(d->ctx, ZMQ_ROUTER);
 		if (d->router == NULL || link_opts(d->router) != 0 ||
-		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0)
+		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
+		    set_int(d->router, ZMQ_ROUTER_HANDOVER, 1) != 0)
 			goto zmqerr;
 		if (!c->insecure &&
 		    (set_int(d->router, ZMQ_CURVE_SERVER, 1) != 0 ||
