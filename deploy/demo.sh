@@ -1,166 +1,143 @@
 #!/usr/bin/env bash
-# demo.sh: a demo county on one machine, one dispute walked up and settled.
+# demo.sh: a live demo county on this machine (make demo).
 #
-# Builds county qianyang, town qianyang/cuimu, villages xiazhai and
-# shangzhai and the town's police station qianyang/cuimu/@police, each a
-# gridnode data directory in a temp dir. Changes travel between neighbours
-# as files (export --for NEIGHBOUR / import), the way a village terminal
-# without a link would carry them. At the end every node holding the case
-# must have the same digest for village xiazhai's scope.
+# County qianyang, town qianyang/cuimu, villages xiazhai and shangzhai and
+# the town's police station run as gridnode daemons on loopback, linked by
+# CurveZMQ. One dispute is walked up and settled through the network; then
+# village shangzhai is cut off (its daemon stopped) while work for it goes
+# on, is brought back, and catches up. Every process started here is
+# stopped at the end (or on Ctrl-C), by pid.
 #
-# Usage: GRIDNODE=build/gridnode bash deploy/demo.sh   (DEMO_KEEP=1 keeps
-# the temp dir)
+# Usage: GRIDNODE=build/gridnode bash deploy/demo.sh  (DEMO_KEEP=1 keeps the
+# temp dir with every node's data and log)
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GRIDNODE=${GRIDNODE:-$here/../build/gridnode}
-if [[ ! -x $GRIDNODE ]]; then
-	echo "demo: gridnode not found at $GRIDNODE (run make first)" >&2
-	exit 1
-fi
+PY=/usr/bin/python3
+[[ -x $GRIDNODE ]] || { echo "demo: gridnode not found at $GRIDNODE (run make)" >&2; exit 1; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gridsync-demo.XXXXXX")
+declare -A dir pid port
+nodes=(qianyang qianyang/cuimu qianyang/cuimu/xiazhai qianyang/cuimu/shangzhai qianyang/cuimu/@police)
+
+stop() {   # stop NODE: SIGTERM, then wait for it
+	local n=$1
+	[[ -n ${pid[$n]:-} ]] || return 0
+	kill "${pid[$n]}" 2>/dev/null || true
+	wait "${pid[$n]}" 2>/dev/null || true
+	pid[$n]=
+}
 cleanup() {
-	if [[ ${DEMO_KEEP:-0} == 1 ]]; then
-		echo "demo: kept $work"
-	else
-		rm -rf "$work"
-	fi
+	for n in "${nodes[@]}"; do stop "$n"; done
+	if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
+trap 'exit 130' INT TERM
 
 export GRIDNODE_ACTOR=demo
-declare -A dir key upto
-nfile=0
+gn() { local n=$1; shift; "$GRIDNODE" "$@" --data "${dir[$n]}"; }
+jget() { $PY -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
+step() { printf '\n== %s\n   %s\n' "$1" "$2"; }
+freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# gn NODE VERB ARGS...: run gridnode on NODE's data directory.
-gn() {
-	local node=$1
+# wait_for DESC CMD...: poll until CMD succeeds, at most 30 s.
+wait_for() {
+	local desc=$1 t0=$SECONDS
 	shift
-	"$GRIDNODE" "$@" --data "${dir[$node]}"
+	until "$@" >/dev/null 2>&1; do
+		if (( SECONDS - t0 > 30 )); then echo "demo: timed out waiting for $desc" >&2; exit 1; fi
+		sleep 0.1
+	done
+	printf '   ✓ %s (%d s)\n' "$desc" $((SECONDS - t0))
+}
+has_case() { gn "$1" show "$2"; }
+status_is() { [[ $(gn "$1" show "$2" --json | jget 'd["status"]') == "$3" ]]; }
+same_digest() {
+	local a b
+	a=$(gn "$1" digest --scope "$3" --json | jget 'd["digest"]')
+	b=$(gn "$2" digest --scope "$3" --json | jget 'd["digest"]')
+	[[ $a == "$b" ]]
 }
 
-# jfield NAME: the string or number value of "NAME" in the JSON on stdin.
-jfield() {
-	sed -n 's/.*"'"$1"'"[[:space:]]*:[[:space:]]*"\{0,1\}\([^",}]*\).*/\1/p' |
-	    head -n 1
+start() {   # start NODE (gridnode itself, so $! is the daemon's pid)
+	local n=$1
+	"$GRIDNODE" run --data "${dir[$n]}" --config "$work/${n//\//_}.ini" \
+	    </dev/null >/dev/null 2>>"$work/${n//\//_}.log" &
+	pid[$n]=$!
 }
 
-step() {
-	printf '\n== %s\n   %s\n' "$1" "$2"
-}
-
-# move FROM TO: carry FROM's changes for TO since the last move as a file.
-move() {
-	local from=$1 to=$2 f out
-	nfile=$((nfile + 1))
-	f=$work/files/$(printf '%03d' $nfile)-${from##*/}-to-${to##*/}.gsf
-	out=$(gn "$from" export --for "$to" --since "${upto[$from:$to]:-0}" \
-	    --out "$f" --json)
-	upto[$from:$to]=$(jfield upto <<<"$out")
-	printf '   %s -> %s: %s changes; ' "$from" "$to" \
-	    "$(jfield changes <<<"$out")"
-	gn "$to" import "$f"
-}
-
-mkdir -p "$work/files" "$work/nodes"
-
-step "建立演示县：县、镇、两个村、派出所" \
-     "Building the demo county: county, town, two villages, police station"
-nodes=(qianyang qianyang/cuimu qianyang/cuimu/xiazhai
-    qianyang/cuimu/shangzhai qianyang/cuimu/@police)
-for p in "${nodes[@]}"; do
-	dir[$p]=$work/nodes/${p//\//_}
-	if [[ $p == qianyang ]]; then
-		key[$p]=$(gn "$p" init --path "$p" --json | jfield key)
-	else
-		key[$p]=$(gn "$p" init --path "$p" --root-key "${key[qianyang]}" \
-		    --json | jfield key)
-		parent=${p%/*}
-		gn "$parent" enroll "$p" "${key[$p]}" \
-		    --out "$work/files/join-${p##*/}.bundle" >/dev/null
-		gn "$p" join "$work/files/join-${p##*/}.bundle" >/dev/null
-	fi
-	printf '   %-26s %s\n' "$p" "${key[$p]}"
+step "建立演示县：县、镇、两个村、派出所，各自一个守护进程" \
+    "Building the demo county: five gridnode daemons on loopback"
+for n in "${nodes[@]}"; do dir[$n]=$work/${n//\//_}; done
+port[qianyang]=$(freeport); port[qianyang/cuimu]=$(freeport)
+gn qianyang init --path qianyang >/dev/null
+root=$(gn qianyang whoami --json | jget 'd["key"]')
+for n in "${nodes[@]:1}"; do
+	gn "$n" init --path "$n" --root-key "$root" >/dev/null
+	parent=${n%/*}
+	gn "$parent" enroll "$n" "$(gn "$n" whoami --json | jget 'd["key"]')" \
+	    --out "$work/bundle" --endpoint "tcp://127.0.0.1:${port[$parent]}" >/dev/null
+	gn "$n" join "$work/bundle" >/dev/null
 done
+link='[link]
+heartbeat_ms = 200
+timeout_ms = 1000'
+printf '[node]\nlisten = tcp://127.0.0.1:%s\n%s\n' "${port[qianyang]}" "$link" >"$work/qianyang.ini"
+printf '[node]\nlisten = tcp://127.0.0.1:%s\n%s\n' "${port[qianyang/cuimu]}" "$link" >"$work/qianyang_cuimu.ini"
+for n in "${nodes[@]:2}"; do printf '%s\n' "$link" >"$work/${n//\//_}.ini"; done
+for n in "${nodes[@]}"; do start "$n"; printf '   %-28s pid %s\n' "$n" "${pid[$n]}"; done
+up() { [[ $(gn "$1" peers --json | jget 'all(p["connected"] for p in d) and len(d) > 0') == True ]]; }
+for n in "${nodes[@]:1}"; do wait_for "$n linked to its parent" up "$n"; done
 
-V=qianyang/cuimu/xiazhai
-T=qianyang/cuimu
-P=qianyang/cuimu/@police
+x=qianyang/cuimu/xiazhai t=qianyang/cuimu p=qianyang/cuimu/@police s=qianyang/cuimu/shangzhai
+step "1. 下寨村网格员上报宅基地边界纠纷" "1. A grid worker in xiazhai reports a house-plot boundary dispute"
+case=$(gn $x report --category 邻里纠纷 --title 宅基地边界纠纷 --severity complex \
+    --desc "三组王家新砌院墙，李家称墙基占了自家宅基地约半米" --grid 三组网格 --reporter 李桂兰)
+echo "   case / 案件: $case"
+wait_for "the town command center holds it" has_case $t "$case"
 
-step "1. 网格员上报：宅基地边界纠纷（邻里纠纷）" \
-     "1. The grid worker in xiazhai reports a house-plot boundary dispute"
-case_id=$(GRIDNODE_ACTOR=网格员张秀英 gn $V report --category 邻里纠纷 \
-    --title "宅基地边界纠纷" \
-    --desc "三组王家新砌院墙，李家称墙基向东占了自家宅基地约半米，两家多次争吵，险些动手。" \
-    --grid 三组网格 --reporter 李桂兰 --severity complex)
-echo "   case / 案件编号: $case_id"
-move $V $T
+step "2. 村调解未果，网格吹哨" "2. Village mediation fails; the village whistles it up to the town"
+gn $x whistle "$case" --reason 村调委会两次调解未果 >/dev/null
+level() { [[ $(gn "$1" show "$2" --json | jget 'd["level"]') == "$3" ]]; }
+wait_for "the town sees itself as the handling level" level $t "$case" $t
 
-step "2. 村调委会调解未果，网格吹哨，上报到镇" \
-     "2. Village mediation fails; the village whistles the case up to the town"
-GRIDNODE_ACTOR=村支书王建国 gn $V whistle "$case_id" \
-    --reason "村调委会两次调解未果，需镇里协调国土所复测界址" >/dev/null
-move $V $T
+step "3. 镇指挥中心派单给派出所" "3. The town dispatches it to the police station (report in within 30 minutes)"
+gn $t dispatch "$case" --to @police --ack-hours 0.5 --resolve-hours 72 >/dev/null
+wait_for "the police station receives the whole case" has_case $p "$case"
 
-step "3. 镇指挥中心派单给派出所（30分钟内报到，3天内办结）" \
-     "3. The town command center dispatches to the police station"
-GRIDNODE_ACTOR=指挥中心刘洋 gn $T dispatch "$case_id" --to @police \
-    --ack-hours 0.5 --resolve-hours 72 \
-    --note "请派出所会同国土所到现场，防止矛盾激化" >/dev/null
-move $T $P
+step "4. 派出所报到、调解办结" "4. The police station reports in and settles it by mediation"
+gn $p ack "$case" --note 已到现场 >/dev/null
+gn $p resolve "$case" --outcome mediated --note "以原界桩为准，双方签订调解协议" >/dev/null
+wait_for "the village sees it resolved" status_is $x "$case" resolved
 
-step "4. 派出所报到" "4. The police station reports in (报到)"
-GRIDNODE_ACTOR=民警陈刚 gn $P ack "$case_id" --note "已到现场" >/dev/null
-move $P $T
+step "5. 村里回访：满意，结案" "5. The village follows up: satisfied; the case closes everywhere"
+gn $x followup "$case" --satisfaction satisfied >/dev/null
+wait_for "the police station sees it closed" status_is $p "$case" closed
+gn $t show "$case"
 
-step "5. 联合调解成功，办结" "5. Joint mediation succeeds; the case is resolved"
-GRIDNODE_ACTOR=民警陈刚 gn $P resolve "$case_id" --outcome mediated \
-    --note "国土所复测后以原界桩为准，王家拆除越界部分，双方签订调解协议" \
-    >/dev/null
-move $P $T
-move $T $V
+step "6. 上寨村断网（停止守护进程），工作照常进行" "6. Village shangzhai goes offline while work for it continues"
+stop $s
+task=$(gn $t report --for $s --category 安全隐患 --title "排查村道危桥" --severity simple)
+gn qianyang notice --title "冬季防火通知" --body "各村即日起开展冬季防火排查" >/dev/null
+local_case=$(gn $s report --category 民生诉求 --title "低保申请咨询")
+echo "   task for shangzhai (written while it is offline): $task"
+echo "   shangzhai's own report (written offline): $local_case"
+down() { [[ $(gn $t peers --json | jget '[p["connected"] for p in d if p["path"] == "'$s'"][0]') == False ]]; }
+wait_for "the town sees shangzhai's link down" down
+gn $t peers | grep -A2 "^$s" || true
 
-step "6. 村里回访当事人：满意，结案" \
-     "6. The village follows up with both households: satisfied, case closed"
-GRIDNODE_ACTOR=网格员张秀英 gn $V followup "$case_id" \
-    --satisfaction satisfied --note "两户均表示满意，院墙已按协议整改" \
-    >/dev/null
-move $V $T
-move $T $P
+step "7. 上寨村恢复联网，自动补齐" "7. Shangzhai comes back and catches up"
+start $s
+wait_for "shangzhai holds the town's task" has_case $s "$task"
+wait_for "the town holds shangzhai's offline report" has_case $t "$local_case"
+wait_for "shangzhai and the town agree on shangzhai's cases" same_digest $s $t $s
 
-step "小事不出村、大事不出镇：县和上寨村看不到这起案件" \
-     "Scope: the county and village shangzhai never receive this case"
-move $T qianyang/cuimu/shangzhai
-move $T qianyang
-for n in qianyang/cuimu/shangzhai qianyang; do
-	if gn "$n" show "$case_id" >/dev/null 2>&1; then
-		echo "demo: $n should not hold $case_id" >&2
-		exit 1
-	fi
-	printf '   %-26s 无此案件 / does not hold the case\n' "$n"
+step "8. 摘要比对" "8. Digests of village xiazhai's scope on every node that holds the dispute"
+for n in $x $t $p; do
+	printf '   %-28s %s\n' "$n" "$(gn "$n" digest --scope $x)"
 done
-
-holders=($V $T $P)
-for n in "${holders[@]}"; do
-	step "案件详情 @ $n" "The case as node $n shows it"
-	gn "$n" show "$case_id"
-done
-
-step "摘要比对（范围 $V）" "Digests of scope $V on every node that holds the case"
-want=
-ok=1
-for n in "${holders[@]}"; do
-	d=$(gn "$n" digest --scope $V)
-	printf '   %-26s %s\n' "$n" "$d"
-	if [[ -z $want ]]; then
-		want=$d
-	elif [[ $d != "$want" ]]; then
-		ok=0
-	fi
-done
-if [[ $ok != 1 ]]; then
-	echo "demo: digests differ / 摘要不一致" >&2
-	exit 1
-fi
-echo "   all digests match / 摘要全部一致"
+same_digest $x $t $x && same_digest $x $p $x && echo "   all digests match / 摘要全部一致"
+printf '   %-28s %s\n' qianyang "$(gn qianyang show "$case" >/dev/null 2>&1 && echo holds it || echo '无此案件 (not escalated to the county)')"
+for n in "${nodes[@]}"; do gn "$n" verify >/dev/null; done
+echo "   gridnode verify passes on all five nodes"
