@@ -33,6 +33,16 @@
 
 static volatile sig_atomic_t stopping;
 
+#define RECHECK_MS 500   /* how often admitted children are re-checked */
+
+/* A child the ZAP handler admitted, re-checked against the roster so a
+ * revocation takes effect on a live link, not only at the next handshake. */
+struct admitted {
+	char    path[GS_PATH_MAX_BYTES + 1];
+	uint8_t key[GS_KEY_BYTES];
+	bool    refused;
+};
+
 struct daemon {
 	gs_node          *node;
 	const struct gs_config *cfg;
@@ -44,6 +54,9 @@ struct daemon {
 	uint8_t           cpk[32], csk[32];   /* Curve25519, from Ed25519 */
 	uint64_t          pub_upto;
 	uint64_t          last_auth_log_ms;
+	struct admitted  *adm;
+	size_t            nadm;
+	uint64_t          last_recheck_ms;
 };
 
 static void
@@ -78,11 +91,16 @@ set_int(void *s, int opt, int v)
 
 /* Common limits on every link socket: bounded messages, no lingering. */
 static int
-link_opts(void *s)
+link_opts(void *s, const struct gs_config *c)
 {
 	int64_t max = GS_SYNC_FRAME_MAX_BYTES;
 
+	/* ZMTP heartbeats close connections that died without a FIN (a cut
+	 * rural link), so a reconnecting child is not locked out. */
 	if (zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof(max)) != 0 ||
+	    set_int(s, ZMQ_HEARTBEAT_IVL, (int)c->heartbeat_ms) != 0 ||
+	    set_int(s, ZMQ_HEARTBEAT_TIMEOUT, (int)c->timeout_ms) != 0 ||
+	    set_int(s, ZMQ_HEARTBEAT_TTL, (int)c->timeout_ms) != 0 ||
 	    set_int(s, ZMQ_LINGER, 0) != 0 ||
 	    set_int(s, ZMQ_SNDHWM, 1000) != 0 ||
 	    set_int(s, ZMQ_RCVHWM, 1000) != 0)
@@ -115,7 +133,8 @@ send_to(void *arg, gs_peer *p, const uint8_t *buf, size_t len)
 /* The child enrolled under this node whose Curve key is ckey, unrevoked:
  * its path into path, or GS_ENOTFOUND. */
 static int
-zap_lookup(struct daemon *d, const uint8_t *ckey, char *path, size_t cap)
+zap_lookup(struct daemon *d, const uint8_t *ckey, char *path, size_t cap,
+    uint8_t *edkey)
 {
 	gs_txn *t = NULL;
 	gs_cursor *c = NULL;
@@ -143,6 +162,7 @@ zap_lookup(struct daemon *d, const uint8_t *ckey, char *path, size_t cap)
 		    gs_roster_void(t, e->key.data, e->path, UINT64_MAX,
 		    &isvoid) == 0 && !isvoid && strlen(e->path) < cap) {
 			strcpy(path, e->path);
+			memcpy(edkey, e->key.data, GS_KEY_BYTES);
 			gs__roster_entry__free_unpacked(e, NULL);
 			rc = 0;
 			goto out;
@@ -153,6 +173,65 @@ zap_lookup(struct daemon *d, const uint8_t *ckey, char *path, size_t cap)
 		rc = GS_ENOTFOUND;
 out:
 	gs_cursor_close(&c);
+	gs_txn_abort(&t);
+	return rc;
+}
+
+static struct admitted *
+admitted_find(struct daemon *d, const char *path)
+{
+	for (size_t i = 0; i < d->nadm; i++)
+		if (strcmp(d->adm[i].path, path) == 0)
+			return &d->adm[i];
+	return NULL;
+}
+
+static int
+admit(struct daemon *d, const char *path, const uint8_t *key)
+{
+	struct admitted *a = admitted_find(d, path), *na;
+
+	if (a == NULL) {
+		if ((na = realloc(d->adm, (d->nadm + 1) * sizeof(*na))) == NULL)
+			return GS_ENOMEM;
+		d->adm = na;
+		a = &d->adm[d->nadm++];
+		snprintf(a->path, sizeof(a->path), "%s", path);
+	}
+	memcpy(a->key, key, GS_KEY_BYTES);
+	a->refused = false;
+	return 0;
+}
+
+/* Refuses, from now on, every admitted child whose key was revoked since
+ * its handshake: its frames are dropped and nothing is sent to it. */
+static int
+recheck_admitted(struct daemon *d, uint64_t now)
+{
+	gs_txn *t = NULL;
+	int rc;
+
+	if (d->nadm == 0 || now - d->last_recheck_ms < RECHECK_MS)
+		return 0;
+	d->last_recheck_ms = now;
+	if ((rc = gs_txn_begin(gs_node_store(d->node), 0, &t)) != 0)
+		return rc;
+	for (size_t i = 0; i < d->nadm && rc == 0; i++) {
+		struct admitted *a = &d->adm[i];
+		bool isvoid = false;
+		gs_peer *p;
+
+		if (a->refused)
+			continue;
+		rc = gs_roster_void(t, a->key, a->path, UINT64_MAX, &isvoid);
+		if (rc != 0 || !isvoid)
+			continue;
+		a->refused = true;
+		logmsg("warn", "refusing child %s from now on: its key was revoked",
+		    a->path);
+		if ((p = gs_sync_find(d->sync, a->path)) != NULL)
+			gs_sync_down(d->sync, p, "refused: key revoked", now);
+	}
 	gs_txn_abort(&t);
 	return rc;
 }
@@ -177,9 +256,10 @@ zap_handle(struct daemon *d)
 	int n = 0, more = 1;
 	char path[GS_PATH_MAX_BYTES + 1];
 	char hex[65];
+	uint8_t edkey[GS_KEY_BYTES];
 
-	/* version, request id, domain, address, identity, mechanism,
-	 * credentials... */
+	/* version, request id, domain, address, identity (the server
+	 * socket's, not the client's), mechanism, credentials... */
 	while (more && n < 8) {
 		zmq_msg_init(&part[n]);
 		if (zmq_msg_recv(&part[n], d->zap, 0) < 0) {
@@ -200,15 +280,19 @@ zap_handle(struct daemon *d)
 		more = zmq_msg_more(&x);
 		zmq_msg_close(&x);
 	}
-	if (n < 6)
+	if (n < 6) {
+		if (n >= 2)
+			zap_reply(d->zap, &part[1], "400", "malformed request", "");
 		goto out;
+	}
 	if (n < 7 || zmq_msg_size(&part[5]) != 5 ||
 	    memcmp(zmq_msg_data(&part[5]), "CURVE", 5) != 0 ||
 	    zmq_msg_size(&part[6]) != 32) {
 		zap_reply(d->zap, &part[1], "400", "CURVE required", "");
 		goto out;
 	}
-	if (zap_lookup(d, zmq_msg_data(&part[6]), path, sizeof(path)) != 0) {
+	if (zap_lookup(d, zmq_msg_data(&part[6]), path, sizeof(path),
+	    edkey) != 0) {
 		gs_hex(zmq_msg_data(&part[6]), 32, hex);
 		uint64_t now = gs_hlc_now_ms();
 
@@ -221,6 +305,10 @@ zap_handle(struct daemon *d)
 			d->last_auth_log_ms = now;
 		}
 		zap_reply(d->zap, &part[1], "400", "not enrolled or revoked", "");
+		goto out;
+	}
+	if (admit(d, path, edkey) != 0) {
+		zap_reply(d->zap, &part[1], "500", "out of memory", "");
 		goto out;
 	}
 	zap_reply(d->zap, &part[1], "200", "OK", path);
@@ -265,8 +353,11 @@ router_handle(struct daemon *d)
 	path[l] = '\0';
 	if (!d->cfg->insecure) {
 		/* The ZAP handler named the authenticated path; the routing
-		 * id must agree with it. A restarted child reconnects with the
-		 * same routing id: ROUTER_HANDOVER gives it the old slot. */
+		 * id must agree with it, or nothing from the connection is
+		 * heard and the peer never comes up. No ROUTER_HANDOVER: a
+		 * second connection with a known routing id is refused until
+		 * the first is gone (ZMTP heartbeats find dead ones), so an
+		 * admitted child cannot take a live sibling's slot. */
 		user = zmq_msg_gets(&body, "User-Id");
 		if (user == NULL || strcmp(user, path) != 0)
 			goto out;
@@ -274,6 +365,12 @@ router_handle(struct daemon *d)
 	    gs_path_parent(path, parent, sizeof(parent)) != 0 ||
 	    strcmp(parent, gs_node_path(d->node)) != 0)
 		goto out;
+	{
+		struct admitted *a = admitted_find(d, path);
+
+		if (a != NULL && a->refused)
+			goto out;   /* revoked while connected */
+	}
 	if ((p = gs_sync_peer(d->sync, path, false)) == NULL) {
 		rc = GS_ENOMEM;
 		goto out;
@@ -333,7 +430,7 @@ monitor_handle(struct daemon *d)
 	case ZMQ_EVENT_DISCONNECTED:
 		logmsg("info", "link to parent %s down; reconnecting",
 		    d->parent_path);
-		gs_sync_down(d->sync, d->parent, "disconnected", now);
+		gs_sync_down(d->sync, d->parent, NULL, now);
 		break;
 	case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
 		if (now - d->last_auth_log_ms > 10000) {
@@ -464,9 +561,8 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 				goto zmqerr;
 		}
 		d->router = zmq_socket(d->ctx, ZMQ_ROUTER);
-		if (d->router == NULL || link_opts(d->router) != 0 ||
-		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
-		    set_int(d->router, ZMQ_ROUTER_HANDOVER, 1) != 0)
+		if (d->router == NULL || link_opts(d->router, c) != 0 ||
+		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0)
 			goto zmqerr;
 		if (!c->insecure &&
 		    (set_int(d->router, ZMQ_CURVE_SERVER, 1) != 0 ||
@@ -535,7 +631,7 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 	}
 	memcpy(pkey, c->has_parent_key ? c->parent_key : mkey, 32);
 	d->dealer = zmq_socket(d->ctx, ZMQ_DEALER);
-	if (d->dealer == NULL || link_opts(d->dealer) != 0 ||
+	if (d->dealer == NULL || link_opts(d->dealer, c) != 0 ||
 	    zmq_setsockopt(d->dealer, ZMQ_ROUTING_ID, gs_node_path(d->node),
 	    strlen(gs_node_path(d->node))) != 0 ||
 	    set_int(d->dealer, ZMQ_RECONNECT_IVL, 100) != 0 ||
@@ -677,13 +773,15 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			rc = gs_sync_tick(d.sync, gs_hlc_now_ms());
 		if (rc == 0)
 			rc = publish_new(&d);
+		if (rc == 0)
+			rc = recheck_admitted(&d, gs_hlc_now_ms());
 		if (rc != 0) {
 			snprintf(err, cap, "store error: %s; stopping cleanly",
 			    gs_strerror(rc));
 			break;
 		}
 	}
-	(void)gs_sync_flush(d.sync);
+	(void)gs_sync_stop(d.sync, gs_hlc_now_ms());
 	if (rc == 0)
 		logmsg("info", "node %s stopped", gs_node_path(n));
 out:
@@ -691,6 +789,7 @@ out:
 	if (d.ctx)
 		zmq_ctx_term(d.ctx);
 	gs_sync_destroy(&d.sync);
+	free(d.adm);
 	sodium_memzero(d.csk, sizeof(d.csk));
 	if (lockfd >= 0)
 		close(lockfd);

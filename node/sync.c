@@ -51,6 +51,13 @@ struct gs_sync {
 	struct gs_sync_stats st;
 };
 
+/* Milliseconds from then to now; 0 when the wall clock stepped back. */
+static uint64_t
+elapsed(uint64_t now, uint64_t then)
+{
+	return now > then ? now - then : 0;
+}
+
 /* ---- frames out ---- */
 
 static int
@@ -68,7 +75,10 @@ send_frame(gs_sync *s, gs_peer *p, Gs__SyncFrame *f, uint64_t now)
 	rc = s->send(s->arg, p, buf, len);
 	free(buf);
 	if (rc != 0) {
-		gs_sync_down(s, p, "send failed: neighbour unreachable", now);
+		/* While the link is not up a failed send is expected (still
+		 * connecting): keep the last readable reason. */
+		gs_sync_down(s, p, p->up ? "send failed: neighbour unreachable" :
+		    NULL, now);
 		return rc;
 	}
 	p->last_sent_ms = now;
@@ -142,6 +152,33 @@ load_checkpoint(gs_sync *s, gs_peer *p)
 	}
 	gs_txn_abort(&t);
 	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+/* Keeps the counters `peers` shows across restarts. */
+static int
+load_link(gs_sync *s, gs_peer *p)
+{
+	gs_txn *t = NULL;
+	gs_val v;
+	Gs__Link *l;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_get(t, GS_DB_LINKS, p->path, strlen(p->path), &v);
+	if (rc == 0 && (l = gs__link__unpack(NULL, v.len, v.data)) != NULL) {
+		p->last_seen_ms = l->last_seen_ms;
+		p->since_ms = l->since_ms;
+		p->their_feed_seq = l->their_feed_seq;
+		p->acked_upto = l->acked_upto;
+		p->rejects_received = l->rejects_received;
+		p->rejects_sent = l->rejects_sent;
+		snprintf(p->last_error, sizeof(p->last_error), "%s",
+		    l->last_error);
+		gs__link__free_unpacked(l, NULL);
+	}
+	gs_txn_abort(&t);
+	return rc == GS_ENOTFOUND || rc == 0 ? 0 : rc;
 }
 
 static int
@@ -224,7 +261,7 @@ gs_sync_peer(gs_sync *s, const char *path, bool parent)
 		return NULL;
 	snprintf(p->path, sizeof(p->path), "%s", path);
 	p->parent = parent;
-	if (load_checkpoint(s, p) != 0) {
+	if (load_checkpoint(s, p) != 0 || load_link(s, p) != 0) {
 		free(p);
 		return NULL;
 	}
@@ -474,11 +511,28 @@ pump(gs_sync *s, gs_peer *p, uint64_t now)
 
 /* ---- frames in ---- */
 
+/* Forgets p's checkpoint in the store too. */
+static int
+reset_checkpoint(gs_sync *s, gs_peer *p)
+{
+	gs_txn *t = NULL;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
+		return rc;
+	rc = gs_del(t, GS_DB_CHECKPOINTS, p->path, strlen(p->path), NULL, 0);
+	if (rc == 0 || rc == GS_ENOTFOUND)
+		rc = gs_txn_commit(&t);
+	gs_txn_abort(&t);
+	return rc;
+}
+
 static int
 on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 {
 	gs_txn *t = NULL;
 	uint64_t last = 0;
+	char msg[160] = "";
 	int rc;
 
 	if (strcmp(h->path, p->path) != 0) {
@@ -499,6 +553,20 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 	memcpy(p->their_epoch, h->my_epoch.data, GS_EPOCH_BYTES);
 	p->have_their_epoch = true;
 	p->their_feed_seq = h->feed_seq;
+	if (p->have_cp && memcmp(p->cp_epoch, p->their_epoch,
+	    GS_EPOCH_BYTES) == 0 && h->feed_seq < p->checkpoint) {
+		/* Their feed is shorter than what we applied of it: a store
+		 * restored from an old copy. Take it from 0 again; dedupe by
+		 * change id keeps that safe. */
+		snprintf(msg, sizeof(msg), "neighbour's feed went back from %llu "
+		    "to %llu (restored from a copy?): reading it from 0",
+		    (unsigned long long)p->checkpoint,
+		    (unsigned long long)h->feed_seq);
+		p->checkpoint = 0;
+		p->have_cp = false;
+		if ((rc = reset_checkpoint(s, p)) != 0)
+			return rc;
+	}
 	/* Resume our stream where they say they are, when they name our
 	 * current feed; a store restored from backup has another epoch, and
 	 * a checkpoint beyond our feed cannot be ours: start from 0 (dedupe
@@ -510,9 +578,8 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 	else {
 		if (h->checkpoint > last && h->your_epoch.len == GS_EPOCH_BYTES &&
 		    memcmp(h->your_epoch.data, s->epoch, GS_EPOCH_BYTES) == 0)
-			snprintf(p->last_error, sizeof(p->last_error),
-			    "neighbour claimed checkpoint %llu beyond our feed "
-			    "%llu; resending from 0",
+			snprintf(msg, sizeof(msg), "neighbour claimed checkpoint "
+			    "%llu beyond our feed %llu; resending from 0",
 			    (unsigned long long)h->checkpoint,
 			    (unsigned long long)last);
 		p->sent_upto = p->acked_upto = 0;
@@ -521,7 +588,9 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 	if (!p->up)
 		p->since_ms = now;
 	p->up = true;
-	p->last_error[0] = '\0';
+	/* A new session: what went wrong before is over, unless this HELLO
+	 * itself had something to say. */
+	snprintf(p->last_error, sizeof(p->last_error), "%s", msg);
 	p->dirty = true;
 	/* The parent answers a child's HELLO with its own. */
 	if (!p->parent && (rc = send_hello(s, p, now)) != 0)
@@ -583,8 +652,17 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 		if ((rc = gs_apply_batch_from(s->node, t, p->path, bufs, lens,
 		    b->n_envelopes, NULL, &st)) != 0 ||
 		    (rc = put_checkpoint(t, p, p->their_epoch, b->upto)) != 0 ||
-		    (rc = gs_txn_commit(&t)) != 0)
+		    (rc = gs_txn_commit(&t)) != 0) {
+			char msg[160];
+
+			/* Nothing of the batch was stored; the sender resends
+			 * it after a new HELLO. */
+			snprintf(msg, sizeof(msg), "could not store the batch: %s",
+			    gs_strerror(rc));
+			send_error(s, p, rc, msg, now);
+			snprintf(p->last_error, sizeof(p->last_error), "%s", msg);
 			goto out;
+		}
 		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
 		p->have_cp = true;
 		p->checkpoint = b->upto;
@@ -641,6 +719,7 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 	int rc = 0;
 
 	p->last_seen_ms = now;
+	p->dirty = true;
 	if (len > GS_SYNC_FRAME_MAX_BYTES ||
 	    (f = gs__sync_frame__unpack(NULL, len, buf)) == NULL) {
 		s->st.bad_frames++;
@@ -649,6 +728,8 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 	}
 	if (f->version != GS_SYNC_VERSION) {
 		s->st.bad_frames++;
+		if (f->body_case == GS__SYNC_FRAME__BODY_ERROR)
+			goto out;   /* two versions must not ping-pong ERRORs */
 		snprintf(msg, sizeof(msg), "protocol version %u not supported "
 		    "(this node speaks %u)", f->version, GS_SYNC_VERSION);
 		send_error(s, p, GS_EVERSION, msg, now);
@@ -789,29 +870,37 @@ gs_sync_flush(gs_sync *s)
 }
 
 int
+gs_sync_stop(gs_sync *s, uint64_t now)
+{
+	for (gs_peer *p = s->peers; p; p = p->next)
+		gs_sync_down(s, p, "this node stopped", now);
+	return flush(s, true);
+}
+
+int
 gs_sync_tick(gs_sync *s, uint64_t now)
 {
 	int rc = 0;
 
 	for (gs_peer *p = s->peers; p && rc == 0; p = p->next) {
-		if (p->up && now - p->last_seen_ms > s->o.timeout_ms)
+		if (p->up && elapsed(now, p->last_seen_ms) > s->o.timeout_ms)
 			gs_sync_down(s, p, "link silent: no frame within the "
 			    "timeout", now);
 		if (p->parent) {
 			/* We speak first: HELLO until answered, then
 			 * heartbeats that keep the session and the NAT alive. */
-			if (!p->up && now - p->last_hello_ms >= s->o.heartbeat_ms)
+			if (!p->up && elapsed(now, p->last_hello_ms) >= s->o.heartbeat_ms)
 				rc = send_hello(s, p, now);
 			else if (p->up &&
-			    now - p->last_sent_ms >= s->o.heartbeat_ms)
+			    elapsed(now, p->last_sent_ms) >= s->o.heartbeat_ms)
 				rc = heartbeat(s, p, now);
-		} else if (p->up && now - p->last_sent_ms >= s->o.heartbeat_ms)
+		} else if (p->up && elapsed(now, p->last_sent_ms) >= s->o.heartbeat_ms)
 			rc = heartbeat(s, p, now);
 		if (rc == GS_ENOMEM || rc == GS_EIO || rc == GS_EFULL)
 			return rc;
 		rc = pump(s, p, now);
 	}
-	if (rc == 0 && now - s->last_flush_ms >= 1000) {
+	if (rc == 0 && elapsed(now, s->last_flush_ms) >= 1000) {
 		rc = flush(s, false);
 		s->last_flush_ms = now;
 	}

@@ -78,8 +78,11 @@ int gs_sync_tick(gs_sync *s, uint64_t now_ms);
 /* The transport lost p (or its send failed). */
 void gs_sync_down(gs_sync *s, gs_peer *p, const char *why, uint64_t now_ms);
 
-/* Writes every neighbour's link status now (at shutdown). */
+/* Writes every neighbour's link status now. */
 int gs_sync_flush(gs_sync *s);
+
+/* At shutdown: marks every link down and writes their status. */
+int gs_sync_stop(gs_sync *s, uint64_t now_ms);
 
 const struct gs_sync_stats *gs_sync_stats(const gs_sync *s);
 
