@@ -33,16 +33,6 @@
 
 static volatile sig_atomic_t stopping;
 
-#define RECHECK_MS 500   /* how often admitted children are re-checked */
-
-/* A child the ZAP handler admitted, re-checked against the roster so a
- * revocation takes effect on a live link, not only at the next handshake. */
-struct admitted {
-	char    path[GS_PATH_MAX_BYTES + 1];
-	uint8_t key[GS_KEY_BYTES];
-	bool    refused;
-};
-
 struct daemon {
 	gs_node          *node;
 	const struct gs_config *cfg;
@@ -54,9 +44,6 @@ struct daemon {
 	uint8_t           cpk[32], csk[32];   /* Curve25519, from Ed25519 */
 	uint64_t          pub_upto;
 	uint64_t          last_auth_log_ms;
-	struct admitted  *adm;
-	size_t            nadm;
-	uint64_t          last_recheck_ms;
 };
 
 static void
@@ -177,63 +164,41 @@ out:
 	return rc;
 }
 
-static struct admitted *
-admitted_find(struct daemon *d, const char *path)
-{
-	for (size_t i = 0; i < d->nadm; i++)
-		if (strcmp(d->adm[i].path, path) == 0)
-			return &d->adm[i];
-	return NULL;
-}
+/* The ZAP User-Id of an admitted child: "path#keyhex". Every message
+ * carries it, so each frame names the exact (key, path) pair of its
+ * connection and is checked against the roster as it arrives: a revoked
+ * key is refused at once on a live link, and a new key enrolled at the
+ * same path does not let the old connection back in. */
+#define USER_ID_MAX (GS_PATH_MAX_BYTES + 1 + 2 * GS_KEY_BYTES + 1)
 
+/* Parses a User-Id into path and key: 0 or -1. */
 static int
-admit(struct daemon *d, const char *path, const uint8_t *key)
+user_id_parse(const char *user, char *path, size_t cap, uint8_t *key)
 {
-	struct admitted *a = admitted_find(d, path), *na;
+	const char *h = user ? strchr(user, '#') : NULL;
+	size_t l;
 
-	if (a == NULL) {
-		if ((na = realloc(d->adm, (d->nadm + 1) * sizeof(*na))) == NULL)
-			return GS_ENOMEM;
-		d->adm = na;
-		a = &d->adm[d->nadm++];
-		snprintf(a->path, sizeof(a->path), "%s", path);
-	}
-	memcpy(a->key, key, GS_KEY_BYTES);
-	a->refused = false;
+	if (h == NULL || (l = (size_t)(h - user)) == 0 || l >= cap ||
+	    gs_unhex(h + 1, key, GS_KEY_BYTES) != 0)
+		return -1;
+	memcpy(path, user, l);
+	path[l] = '\0';
 	return 0;
 }
 
-/* Refuses, from now on, every admitted child whose key was revoked since
- * its handshake: its frames are dropped and nothing is sent to it. */
+/* 0 when (key, path) is still an enrolled, unrevoked pair. */
 static int
-recheck_admitted(struct daemon *d, uint64_t now)
+still_trusted(struct daemon *d, const uint8_t *key, const char *path)
 {
 	gs_txn *t = NULL;
+	bool isvoid = true;
 	int rc;
 
-	if (d->nadm == 0 || now - d->last_recheck_ms < RECHECK_MS)
-		return 0;
-	d->last_recheck_ms = now;
 	if ((rc = gs_txn_begin(gs_node_store(d->node), 0, &t)) != 0)
 		return rc;
-	for (size_t i = 0; i < d->nadm && rc == 0; i++) {
-		struct admitted *a = &d->adm[i];
-		bool isvoid = false;
-		gs_peer *p;
-
-		if (a->refused)
-			continue;
-		rc = gs_roster_void(t, a->key, a->path, UINT64_MAX, &isvoid);
-		if (rc != 0 || !isvoid)
-			continue;
-		a->refused = true;
-		logmsg("warn", "refusing child %s from now on: its key was revoked",
-		    a->path);
-		if ((p = gs_sync_find(d->sync, a->path)) != NULL)
-			gs_sync_down(d->sync, p, "refused: key revoked", now);
-	}
+	rc = gs_roster_void(t, key, path, UINT64_MAX, &isvoid);
 	gs_txn_abort(&t);
-	return rc;
+	return rc != 0 ? rc : isvoid ? GS_EREVOKED : 0;
 }
 
 static void
@@ -307,11 +272,13 @@ zap_handle(struct daemon *d)
 		zap_reply(d->zap, &part[1], "400", "not enrolled or revoked", "");
 		goto out;
 	}
-	if (admit(d, path, edkey) != 0) {
-		zap_reply(d->zap, &part[1], "500", "out of memory", "");
-		goto out;
+	{
+		char user[USER_ID_MAX];
+
+		gs_hex(edkey, GS_KEY_BYTES, hex);
+		snprintf(user, sizeof(user), "%s#%s", path, hex);
+		zap_reply(d->zap, &part[1], "200", "OK", user);
 	}
-	zap_reply(d->zap, &part[1], "200", "OK", path);
 out:
 	for (int i = 0; i < n; i++)
 		zmq_msg_close(&part[i]);
@@ -352,25 +319,40 @@ router_handle(struct daemon *d)
 	memcpy(path, zmq_msg_data(&id), l);
 	path[l] = '\0';
 	if (!d->cfg->insecure) {
-		/* The ZAP handler named the authenticated path; the routing
-		 * id must agree with it, or nothing from the connection is
-		 * heard and the peer never comes up. No ROUTER_HANDOVER: a
-		 * second connection with a known routing id is refused until
-		 * the first is gone (ZMTP heartbeats find dead ones), so an
-		 * admitted child cannot take a live sibling's slot. */
+		char upath[GS_PATH_MAX_BYTES + 1];
+		uint8_t ukey[GS_KEY_BYTES];
+		uint64_t now = gs_hlc_now_ms();
+
+		/* The ZAP handler named the connection's (key, path); the
+		 * routing id must be that path, or nothing from the
+		 * connection is heard and the peer never comes up. */
 		user = zmq_msg_gets(&body, "User-Id");
-		if (user == NULL || strcmp(user, path) != 0)
+		if (user_id_parse(user, upath, sizeof(upath), ukey) != 0)
 			goto out;
+		if (strcmp(upath, path) != 0) {
+			if (now - d->last_auth_log_ms > 10000) {
+				logmsg("warn", "child %s used %s's routing id; its "
+				    "frames are dropped", upath, path);
+				d->last_auth_log_ms = now;
+			}
+			goto out;
+		}
+		if ((rc = still_trusted(d, ukey, path)) != 0) {
+			if (rc != GS_EREVOKED)
+				goto out;
+			rc = 0;
+			if ((p = gs_sync_find(d->sync, path)) != NULL &&
+			    gs_peer_up(p)) {
+				logmsg("warn", "refusing child %s from now on: its "
+				    "key was revoked", path);
+				gs_sync_down(d->sync, p, "refused: key revoked", now);
+			}
+			goto out;
+		}
 	} else if (gs_path_valid(path) != 0 ||
 	    gs_path_parent(path, parent, sizeof(parent)) != 0 ||
 	    strcmp(parent, gs_node_path(d->node)) != 0)
 		goto out;
-	{
-		struct admitted *a = admitted_find(d, path);
-
-		if (a != NULL && a->refused)
-			goto out;   /* revoked while connected */
-	}
 	if ((p = gs_sync_peer(d->sync, path, false)) == NULL) {
 		rc = GS_ENOMEM;
 		goto out;
@@ -562,8 +544,15 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 		}
 		d->router = zmq_socket(d->ctx, ZMQ_ROUTER);
 		if (d->router == NULL || link_opts(d->router, c) != 0 ||
-		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0)
+		    set_int(d->router, ZMQ_ROUTER_MANDATORY, 1) != 0 ||
+		    set_int(d->router, ZMQ_ROUTER_HANDOVER, 1) != 0)
 			goto zmqerr;
+		/* HANDOVER: a restarted child whose old connection is not yet
+		 * known dead (a cut link without FIN) is reachable at once.
+		 * The price: an admitted child may connect with a sibling's
+		 * routing id and receive frames meant for it until the
+		 * sibling reconnects; its own frames are dropped (User-Id
+		 * check) and logged. See docs/protocol.md, Notes. */
 		if (!c->insecure &&
 		    (set_int(d->router, ZMQ_CURVE_SERVER, 1) != 0 ||
 		    zmq_setsockopt(d->router, ZMQ_CURVE_SECRETKEY, d->csk, 32) != 0 ||
@@ -773,8 +762,6 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			rc = gs_sync_tick(d.sync, gs_hlc_now_ms());
 		if (rc == 0)
 			rc = publish_new(&d);
-		if (rc == 0)
-			rc = recheck_admitted(&d, gs_hlc_now_ms());
 		if (rc != 0) {
 			snprintf(err, cap, "store error: %s; stopping cleanly",
 			    gs_strerror(rc));
@@ -782,6 +769,14 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		}
 	}
 	(void)gs_sync_stop(d.sync, gs_hlc_now_ms());
+	if (d.control) {
+		char f[PATH_MAX];
+
+		/* A stale socket file would make every CLI write wait for a
+		 * daemon that is not there. */
+		snprintf(f, sizeof(f), "%s/%s", dir, GS_DAEMON_CONTROL_FILE);
+		unlink(f);
+	}
 	if (rc == 0)
 		logmsg("info", "node %s stopped", gs_node_path(n));
 out:
@@ -789,7 +784,6 @@ out:
 	if (d.ctx)
 		zmq_ctx_term(d.ctx);
 	gs_sync_destroy(&d.sync);
-	free(d.adm);
 	sodium_memzero(d.csk, sizeof(d.csk));
 	if (lockfd >= 0)
 		close(lockfd);
@@ -809,7 +803,7 @@ gs_daemon_poke(const char *dir)
 	if ((ctx = zmq_ctx_new()) == NULL)
 		return 0;
 	if ((s = zmq_socket(ctx, ZMQ_PUSH)) != NULL) {
-		set_int(s, ZMQ_LINGER, 100);
+		set_int(s, ZMQ_LINGER, 20);
 		set_int(s, ZMQ_SNDTIMEO, 0);
 		if (zmq_connect(s, ep) == 0)
 			(void)zmq_send(s, "w", 1, ZMQ_DONTWAIT);

@@ -82,12 +82,19 @@ def wait_until(pred, timeout, what, interval=0.1, detail=None):
         time.sleep(interval)
 
 
-def hold_for(pred, seconds, what, interval=0.2):
+def hold_for(pred, seconds, what, interval=0.2, detail=None):
     """Asserts pred() stays true for the whole of seconds (something that
-    must never happen does not happen while we watch)."""
+    must never happen does not happen while we watch); on failure the
+    message carries detail() when given."""
     deadline = time.monotonic() + seconds
+    start = time.monotonic()
     while True:
-        assert pred(), "%s stopped holding" % what
+        if not pred():
+            msg = "%s stopped holding after %.1f s" % (
+                what, time.monotonic() - start)
+            if detail is not None:
+                msg += "\n" + str(detail())
+            raise AssertionError(msg)
         if time.monotonic() >= deadline:
             return
         time.sleep(interval)
@@ -179,6 +186,7 @@ class Daemon:
             return None
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(signal.SIGCONT)   # in case it was paused
             try:
                 self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
@@ -187,6 +195,15 @@ class Daemon:
                 raise AssertionError("%s did not stop within %d s of "
                                      "SIGTERM; killed" % (self, timeout))
         return self.proc.returncode
+
+    def pause(self):
+        """SIGSTOP: the process freezes with its connections open (a
+        terminal that hangs, or a link that stalls)."""
+        assert self.running(), self
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def resume(self):
+        self.proc.send_signal(signal.SIGCONT)
 
     def kill9(self):
         """SIGKILL, as a power cut would; returns the exit code (-9)."""
