@@ -4,7 +4,7 @@
 
 DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
-	python3 python3-pytest
+	python3 python3-pytest python3-zmq
 PKGS     = libprotobuf-c lmdb libsodium libzmq inih
 
 B        = build

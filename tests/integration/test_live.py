@@ -547,3 +547,44 @@ def test_revocation_closes_a_live_link(live):
     after = counters(cm)
     assert (after["rejects"], after["pending"]) == (0, 0), after
     assert count_in(cm, case) == 1
+
+
+# -- PUB ----------------------------------------------------------------------
+
+def test_pub_publishes_each_new_envelope_with_the_case_id_as_topic(live):
+    """A dashboard subscribed to a village's prefix at the town gets exactly
+    the envelopes of that village's cases, each once, topic = case id."""
+    import zmq
+    from live import free_port
+    from gridsync import envelope_info
+
+    cm, x, s = live["cuimu"], live["xiazhai"], live["shangzhai"]
+    port = free_port()
+    cfg = live.configure(cm.path)
+    with open(cfg, "a") as f:
+        f.write("\n[node]\npublish = tcp://127.0.0.1:%d\n" % port)
+    live.start("qianyang", "cuimu", "xiazhai", "shangzhai")
+    ctx = zmq.Context()
+    sub = ctx.socket(zmq.SUB)
+    sub.setsockopt(zmq.LINGER, 0)
+    sub.setsockopt(zmq.SUBSCRIBE, (x.path + "#").encode())
+    sub.connect("tcp://127.0.0.1:%d" % port)
+    try:
+        time.sleep(0.5)   # the subscription reaches the PUB socket
+        case = x.report(TITLE, category="neighbor")
+        x.act("progress", case, note="已上门")
+        other = s.report("村道积水", category="environment")
+        got = []
+        deadline = time.monotonic() + 15
+        while len(got) < 2 and time.monotonic() < deadline:
+            if sub.poll(200):
+                got.append(sub.recv_multipart())
+        hold_for(lambda: not sub.poll(0), 1.0, "no further envelope")
+        assert [t.decode() for t, _ in got] == [case, case]
+        infos = [envelope_info(e) for _, e in got]
+        assert [i["kind"] for i in infos] == ["report", "progress"]
+        assert all(i["case"] == case for i in infos)
+        assert cm.holds(other)   # published too, just not to this prefix
+    finally:
+        sub.close()
+        ctx.term()
