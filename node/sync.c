@@ -100,20 +100,29 @@ send_error(gs_sync *s, gs_peer *p, int code, const char *reason, uint64_t now)
 	(void)send_frame(s, p, &f, now);
 }
 
+/* The length of our own feed, in its own read transaction. */
+static int
+feed_len(gs_sync *s, uint64_t *feed)
+{
+	gs_txn *t = NULL;
+	int rc;
+
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	rc = gs_feed_last(t, feed);
+	gs_txn_abort(&t);
+	return rc;
+}
+
 static int
 send_hello(gs_sync *s, gs_peer *p, uint64_t now)
 {
 	Gs__SyncFrame f;
 	Gs__SyncHello h;
-	gs_txn *t = NULL;
 	uint64_t feed = 0;
 	int rc;
 
-	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
-		return rc;
-	rc = gs_feed_last(t, &feed);
-	gs_txn_abort(&t);
-	if (rc != 0)
+	if ((rc = feed_len(s, &feed)) != 0)
 		return rc;
 	gs__sync_frame__init(&f);
 	gs__sync_hello__init(&h);
@@ -530,7 +539,6 @@ reset_checkpoint(gs_sync *s, gs_peer *p)
 static int
 on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 {
-	gs_txn *t = NULL;
 	uint64_t last = 0;
 	char msg[160] = "";
 	int rc;
@@ -544,11 +552,7 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 		send_error(s, p, GS_EBADMSG, "HELLO without a feed epoch", now);
 		return 0;
 	}
-	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
-		return rc;
-	rc = gs_feed_last(t, &last);
-	gs_txn_abort(&t);
-	if (rc != 0)
+	if ((rc = feed_len(s, &last)) != 0)
 		return rc;
 	memcpy(p->their_epoch, h->my_epoch.data, GS_EPOCH_BYTES);
 	p->have_their_epoch = true;
@@ -786,15 +790,10 @@ heartbeat(gs_sync *s, gs_peer *p, uint64_t now)
 {
 	Gs__SyncFrame f;
 	Gs__SyncHeartbeat h;
-	gs_txn *t = NULL;
 	uint64_t feed = 0;
 	int rc;
 
-	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
-		return rc;
-	rc = gs_feed_last(t, &feed);
-	gs_txn_abort(&t);
-	if (rc != 0)
+	if ((rc = feed_len(s, &feed)) != 0)
 		return rc;
 	gs__sync_frame__init(&f);
 	gs__sync_heartbeat__init(&h);
