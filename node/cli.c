@@ -23,6 +23,7 @@
 #include "gs/node.h"
 #include "gs/ops.h"
 #include "gs/path.h"
+#include "gs/rates.h"
 #include "gs/transfer.h"
 #include "gs/trust.h"
 #include "gs/view.h"
@@ -950,6 +951,8 @@ json_case_summary(struct gs_json *j, const Gs__Case *cs)
 	gs_json_key(j, "title"); gs_json_str(j, cs->title);
 	gs_json_key(j, "severity"); gs_json_str(j, gs_severity_name(cs->severity));
 	gs_json_key(j, "updated"); gs_json_u64(j, cs->updated_hlc);
+	gs_json_key(j, "overdue");
+	gs_json_bool(j, gs_case_overdue(cs, gs_hlc_now_ms()));
 }
 
 static bool
@@ -970,6 +973,8 @@ static int
 cmd_list(struct args *a)
 {
 	const char *st = arg(a, "status"), *lv = arg(a, "level");
+	bool overdue = has(a, "overdue");
+	uint64_t now = gs_hlc_now_ms();
 	gs_txn *t = NULL;
 	gs_cursor *cur = NULL;
 	gs_val k, v;
@@ -1003,14 +1008,16 @@ cmd_list(struct args *a)
 		if (cs == NULL)
 			continue;
 		if ((want < 0 || (int)cs->status == want) &&
-		    (lv == NULL || level_matches(cs, lv))) {
+		    (lv == NULL || level_matches(cs, lv)) &&
+		    (!overdue || gs_case_overdue(cs, now))) {
 			n++;
 			if (a->json) {
 				gs_json_obj_open(&j);
 				json_case_summary(&j, cs);
 				gs_json_obj_close(&j);
 			} else
-				printf("%-6s %-10s %-12s %s  %s\n",
+				printf("%s%-6s %-10s %-12s %s  %s\n",
+				    gs_case_overdue(cs, now) ? "[逾期] " : "",
 				    gs_status_label(cs->status),
 				    gs_path_tier_label(cs->level),
 				    gs_category_label(cs->category), cs->title,
@@ -1103,9 +1110,10 @@ show_text(const Gs__Case *cs)
 	printf("标题 title  %s\n", cs->title);
 	printf("类别        %s   分级 %s\n", gs_category_label(cs->category),
 	    gs_severity_label(cs->severity));
-	printf("状态 status %s (%s)   当前层级 level %s (%s)\n",
-	    gs_status_label(cs->status), gs_status_name(cs->status), cs->level,
-	    gs_path_tier_label(cs->level));
+	printf("状态 status %s (%s)%s   当前层级 level %s (%s)\n",
+	    gs_status_label(cs->status), gs_status_name(cs->status),
+	    gs_case_overdue(cs, gs_hlc_now_ms()) ? "  逾期 OVERDUE" : "",
+	    cs->level, gs_path_tier_label(cs->level));
 	if (cs->description[0])
 		printf("描述        %s\n", cs->description);
 	if (cs->grid[0] || cs->reporter[0])
@@ -1439,6 +1447,229 @@ cmd_import(struct args *a)
 	return 0;
 }
 
+/* ---- stats ---- */
+
+struct group {
+	char             key[GS_CASE_ID_MAX_BYTES + 1];
+	struct gs_counts k;
+};
+
+/* The month (or day) a case was reported, local time: "2026-11-24". */
+static void
+case_day(const Gs__Case *c, char *buf, size_t cap)
+{
+	char when[32];
+
+	gs_hlc_format(c->created_hlc, when, sizeof(when));
+	snprintf(buf, cap, "%.10s", when);
+}
+
+static void
+group_key(const Gs__Case *c, const char *by, char *out, size_t cap)
+{
+	char parent[GS_PATH_MAX_BYTES + 1];
+
+	if (by == NULL)
+		snprintf(out, cap, "%s", "total");
+	else if (strcmp(by, "category") == 0)
+		snprintf(out, cap, "%s", c->category);
+	else if (strcmp(by, "town") == 0 && gs_path_depth(c->owner) >= 3 &&
+	    gs_path_parent(c->owner, parent, sizeof(parent)) == 0)
+		snprintf(out, cap, "%s", parent);
+	else
+		snprintf(out, cap, "%s", c->owner);
+}
+
+static void
+print_counts_json(struct gs_json *j, const struct gs_counts *k)
+{
+	double v;
+
+	gs_json_key(j, "received"); gs_json_u64(j, k->received);
+	gs_json_key(j, "open"); gs_json_u64(j, k->open);
+	gs_json_key(j, "settled"); gs_json_u64(j, k->settled);
+	gs_json_key(j, "settled_village"); gs_json_u64(j, k->settled_village);
+	gs_json_key(j, "settled_town"); gs_json_u64(j, k->settled_town);
+	gs_json_key(j, "settled_county"); gs_json_u64(j, k->settled_county);
+	gs_json_key(j, "overdue"); gs_json_u64(j, k->overdue);
+	gs_json_key(j, "disputes_settled"); gs_json_u64(j, k->disputes_settled);
+	gs_json_key(j, "mediated"); gs_json_u64(j, k->mediated);
+	gs_json_key(j, "assignments_due"); gs_json_u64(j, k->assignments_due);
+	gs_json_key(j, "acked_on_time"); gs_json_u64(j, k->acked_on_time);
+	gs_json_key(j, "followed_up"); gs_json_u64(j, k->followed_up);
+	gs_json_key(j, "satisfied"); gs_json_u64(j, k->satisfied);
+	gs_json_key(j, "rates");
+	gs_json_obj_open(j);
+	for (int r = 0; r < GS_RATE__COUNT; r++) {
+		gs_json_key(j, gs_rate_name(r));
+		if (gs_rate(k, r, &v))
+			gs_json_num4(j, v);
+		else
+			gs_json_null(j);
+	}
+	gs_json_obj_close(j);
+}
+
+static void
+print_rate_cell(const struct gs_counts *k, enum gs_rate r, bool csv)
+{
+	double v;
+
+	if (!gs_rate(k, r, &v))
+		printf(csv ? "," : " %7s", csv ? "" : "-");
+	else if (csv)
+		printf(",%.4f", v);
+	else
+		printf(" %6.1f%%", v * 100);
+}
+
+static void
+print_counts_row(const char *key, const struct gs_counts *k, bool csv)
+{
+	if (csv)
+		printf("%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, key,
+		    k->received, k->settled, k->open, k->overdue);
+	else
+		printf("%-30s %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64,
+		    key, k->received, k->settled, k->open, k->overdue);
+	for (int r = 0; r < GS_RATE__COUNT; r++)
+		print_rate_cell(k, r, csv);
+	printf("\n");
+}
+
+/* YYYY, YYYY-MM or YYYY-MM-DD, digits where digits belong. */
+static bool
+period_valid(const char *p)
+{
+	static const char *const shapes[] = { "dddd", "dddd-dd", "dddd-dd-dd" };
+
+	for (size_t i = 0; i < 3; i++) {
+		const char *sh = shapes[i];
+		size_t k;
+
+		if (strlen(p) != strlen(sh))
+			continue;
+		for (k = 0; sh[k]; k++)
+			if (sh[k] == 'd' ? (p[k] < '0' || p[k] > '9') : p[k] != '-')
+				break;
+		if (sh[k] == '\0')
+			return true;
+	}
+	return false;
+}
+
+static int
+cmd_stats(struct args *a)
+{
+	const char *period = arg(a, "period"), *by = arg(a, "by");
+	bool csv = has(a, "csv");
+	struct group *g = NULL;
+	struct gs_counts total;
+	size_t ng = 0;
+	gs_txn *t = NULL;
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	uint64_t now = gs_hlc_now_ms();
+	struct gs_json j;
+	int rc;
+
+	if (period && !period_valid(period))
+		return usage_error("--period must be YYYY, YYYY-MM or YYYY-MM-DD");
+	if (by && strcmp(by, "village") && strcmp(by, "town") &&
+	    strcmp(by, "category"))
+		return usage_error("--by must be village, town or category");
+	if (csv && a->json)
+		return usage_error("give --json or --csv, not both");
+	if ((rc = open_node(a)) != 0)
+		return rc;
+	memset(&total, 0, sizeof(total));
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
+	    (rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0) {
+		gs_txn_abort(&t);
+		return fail("%s", gs_strerror(rc));
+	}
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		Gs__Case *c = gs__case__unpack(NULL, v.len, v.data);
+		char day[16], key[GS_CASE_ID_MAX_BYTES + 1];
+		size_t i;
+
+		if (c == NULL)
+			continue;
+		case_day(c, day, sizeof(day));
+		if (c->status != GS__STATUS__STATUS_UNSET &&
+		    (period == NULL || strncmp(day, period, strlen(period)) == 0)) {
+			group_key(c, by, key, sizeof(key));
+			for (i = 0; i < ng && strcmp(g[i].key, key) != 0; i++)
+				;
+			if (i == ng) {
+				struct group *ngp = realloc(g, (ng + 1) * sizeof(*g));
+
+				if (ngp == NULL) {
+					gs__case__free_unpacked(c, NULL);
+					rc = GS_ENOMEM;
+					break;
+				}
+				g = ngp;
+				memset(&g[ng], 0, sizeof(g[ng]));
+				snprintf(g[ng].key, sizeof(g[ng].key), "%s", key);
+				ng++;
+			}
+			gs_counts_add(&g[i].k, c, now);
+			gs_counts_add(&total, c, now);
+		}
+		gs__case__free_unpacked(c, NULL);
+	}
+	gs_cursor_close(&cur);
+	gs_txn_abort(&t);
+	if (rc != GS_ENOTFOUND && rc != 0) {
+		free(g);
+		return fail("%s", gs_strerror(rc));
+	}
+	if (a->json) {
+		gs_json_init(&j, stdout);
+		gs_json_obj_open(&j);
+		gs_json_key(&j, "node"); gs_json_str(&j, gs_node_path(a->node));
+		gs_json_key(&j, "period"); gs_json_str(&j, period ? period : "");
+		gs_json_key(&j, "by"); gs_json_str(&j, by ? by : "");
+		gs_json_key(&j, "groups");
+		gs_json_arr_open(&j);
+		for (size_t i = 0; by && i < ng; i++) {
+			gs_json_obj_open(&j);
+			gs_json_key(&j, "key"); gs_json_str(&j, g[i].key);
+			if (strcmp(by, "category") == 0) {
+				gs_json_key(&j, "label");
+				gs_json_str(&j, gs_category_label(g[i].key));
+			}
+			print_counts_json(&j, &g[i].k);
+			gs_json_obj_close(&j);
+		}
+		gs_json_arr_close(&j);
+		gs_json_key(&j, "total");
+		gs_json_obj_open(&j);
+		print_counts_json(&j, &total);
+		gs_json_obj_close(&j);
+		gs_json_obj_close(&j);
+		gs_json_end(&j);
+	} else {
+		if (csv)
+			printf("group,received,settled,open,overdue");
+		else
+			printf("%-30s %5s %5s %5s %5s", "分组 group", "受理",
+			    "办结", "在办", "逾期");
+		for (int r = 0; r < GS_RATE__COUNT; r++)
+			printf(csv ? ",%s" : " %s", csv ? gs_rate_name(r) :
+			    gs_rate_label(r));
+		printf("\n");
+		for (size_t i = 0; by && i < ng; i++)
+			print_counts_row(strcmp(by, "category") == 0 ?
+			    gs_category_label(g[i].key) : g[i].key, &g[i].k, csv);
+		print_counts_row(csv ? "total" : "合计 total", &total, csv);
+	}
+	free(g);
+	return 0;
+}
+
 /* ---- the daemon ---- */
 
 static int
@@ -1618,9 +1849,9 @@ static const struct verb verbs[] = {
 	{ "notice", cmd_notice, "title= body= actor=", 0,
 	  "notice --data DIR --title T [--body B]",
 	  "Issue a notice to this node's whole subtree (通知)." },
-	{ "list", cmd_list, "status= level=", 0,
+	{ "list", cmd_list, "status= level= overdue", 0,
 	  "list --data DIR [--status open|dispatched|resolved|closed] "
-	  "[--level county|town|village|PATH] [--json]",
+	  "[--level county|town|village|PATH] [--overdue] [--json]",
 	  "List the cases this node holds." },
 	{ "show", cmd_show, "", 1, "show --data DIR CASE [--json]",
 	  "Show a case's state and full timeline." },
@@ -1639,6 +1870,11 @@ static const struct verb verbs[] = {
 	  "Write the changes node PATH may see into a file (USB sync)." },
 	{ "import", cmd_import, "", 1, "import --data DIR FILE [--json]",
 	  "Apply an export file; safe to repeat." },
+	{ "stats", cmd_stats, "period= by= csv", 0,
+	  "stats --data DIR [--period YYYY-MM] [--by village|town|category] "
+	  "[--json|--csv]",
+	  "Counts and rates (诉求办结率, 调解成功率, 按时报到率, 满意率, 村内/镇内化解率, "
+	  "矛盾不上交率) over the cases this node holds; formulas in README.md." },
 	{ "run", cmd_run, "config=", 0, "run --data DIR --config FILE",
 	  "Run the node's daemon: live sync with its parent and children over "
 	  "ZeroMQ until SIGTERM or Ctrl-C." },

@@ -103,6 +103,20 @@ gs_json_bool(struct gs_json *j, bool v)
 }
 
 void
+gs_json_num4(struct gs_json *j, double v)
+{
+	sep(j);
+	fprintf(j->f, "%.4f", v);
+}
+
+void
+gs_json_null(struct gs_json *j)
+{
+	sep(j);
+	fputs("null", j->f);
+}
+
+void
 gs_json_hex(struct gs_json *j, const uint8_t *b, size_t len)
 {
 	char buf[2 * 64 + 1];

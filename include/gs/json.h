@@ -31,6 +31,10 @@ void gs_json_key(struct gs_json *j, const char *k);
 void gs_json_str(struct gs_json *j, const char *s);
 void gs_json_u64(struct gs_json *j, uint64_t v);
 void gs_json_bool(struct gs_json *j, bool v);
+/* A number with four decimals (the process never sets a locale, so the
+ * decimal point is '.'), and null. */
+void gs_json_num4(struct gs_json *j, double v);
+void gs_json_null(struct gs_json *j);
 void gs_json_hex(struct gs_json *j, const uint8_t *b, size_t len);
 /* Ends the document with a newline. */
 void gs_json_end(struct gs_json *j);

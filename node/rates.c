@@ -1,0 +1,154 @@
+/*
+ * rates.c: counts from folded cases, and the rates defined on them.
+ */
+#include <string.h>
+
+#include "gs/hlc.h"
+#include "gs/path.h"
+#include "gs/rates.h"
+
+static bool
+is_dispute(const char *category)
+{
+	static const char *const disputes[] = { "marriage", "neighbor", "debt",
+	    "land" };
+
+	for (size_t i = 0; i < sizeof(disputes) / sizeof(disputes[0]); i++)
+		if (strcmp(category, disputes[i]) == 0)
+			return true;
+	return false;
+}
+
+bool
+gs_case_overdue(const Gs__Case *c, uint64_t now)
+{
+	if (c->status != GS__STATUS__OPEN && c->status != GS__STATUS__DISPATCHED)
+		return false;
+	for (size_t i = 0; i < c->n_assignments; i++) {
+		const Gs__Assignment *a = c->assignments[i];
+
+		if (a->acked_hlc == 0 && a->ack_deadline_ms != 0 &&
+		    now > a->ack_deadline_ms)
+			return true;
+		if (a->resolved_hlc == 0 && a->resolve_deadline_ms != 0 &&
+		    now > a->resolve_deadline_ms)
+			return true;
+	}
+	return false;
+}
+
+void
+gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now)
+{
+	bool settled = c->status == GS__STATUS__RESOLVED ||
+	    c->status == GS__STATUS__CLOSED;
+
+	if (c->status == GS__STATUS__STATUS_UNSET)
+		return;   /* changes without their report: not a case yet */
+	k->received++;
+	if (!settled)
+		k->open++;
+	if (gs_case_overdue(c, now))
+		k->overdue++;
+	if (settled) {
+		int d = gs_path_depth(c->level);
+
+		k->settled++;
+		/* Tiers by depth: 1 county, 2 town, 3 and deeper village. */
+		if (d >= 3)
+			k->settled_village++;
+		else if (d == 2)
+			k->settled_town++;
+		else
+			k->settled_county++;
+		if (is_dispute(c->category)) {
+			k->disputes_settled++;
+			if (c->outcome == GS__OUTCOME__MEDIATED)
+				k->mediated++;
+		}
+	}
+	for (size_t i = 0; i < c->n_assignments; i++) {
+		const Gs__Assignment *a = c->assignments[i];
+		uint64_t acked = GS_HLC_MS(a->acked_hlc);
+
+		if (a->acked_hlc == 0 &&
+		    (a->ack_deadline_ms == 0 || now <= a->ack_deadline_ms))
+			continue;   /* not due yet */
+		k->assignments_due++;
+		if (a->acked_hlc != 0 && (a->ack_deadline_ms == 0 ||
+		    acked <= a->ack_deadline_ms))
+			k->acked_on_time++;
+	}
+	if (c->satisfaction != GS__SATISFACTION__SATISFACTION_UNSET) {
+		k->followed_up++;
+		if (c->satisfaction == GS__SATISFACTION__SATISFIED ||
+		    c->satisfaction == GS__SATISFACTION__BASIC)
+			k->satisfied++;
+	}
+}
+
+void
+gs_counts_sum(struct gs_counts *a, const struct gs_counts *b)
+{
+	uint64_t *x = (uint64_t *)a;
+	const uint64_t *y = (const uint64_t *)b;
+
+	for (size_t i = 0; i < sizeof(*a) / sizeof(uint64_t); i++)
+		x[i] += y[i];
+}
+
+static bool
+ratio(uint64_t num, uint64_t den, double *out)
+{
+	if (den == 0)
+		return false;
+	*out = (double)num / (double)den;
+	return true;
+}
+
+bool
+gs_rate(const struct gs_counts *k, enum gs_rate r, double *out)
+{
+	switch (r) {
+	case GS_RATE_CLOSURE:
+		return ratio(k->settled, k->received, out);
+	case GS_RATE_MEDIATION:
+		return ratio(k->mediated, k->disputes_settled, out);
+	case GS_RATE_ONTIME_ACK:
+		return ratio(k->acked_on_time, k->assignments_due, out);
+	case GS_RATE_SATISFACTION:
+		return ratio(k->satisfied, k->followed_up, out);
+	case GS_RATE_IN_VILLAGE:
+		return ratio(k->settled_village, k->settled, out);
+	case GS_RATE_IN_TOWN:
+		return ratio(k->settled_village + k->settled_town, k->settled, out);
+	case GS_RATE_NOT_PASSED_UP:
+		return ratio(k->settled - k->settled_county, k->settled, out);
+	default:
+		return false;
+	}
+}
+
+static const struct {
+	const char *name, *label;
+} rates[GS_RATE__COUNT] = {
+	[GS_RATE_CLOSURE]       = { "closure", "诉求办结率" },
+	[GS_RATE_MEDIATION]     = { "mediation", "调解成功率" },
+	[GS_RATE_ONTIME_ACK]    = { "ontime_ack", "按时报到率" },
+	[GS_RATE_SATISFACTION]  = { "satisfaction", "满意率" },
+	[GS_RATE_IN_VILLAGE]    = { "in_village", "村内化解率" },
+	[GS_RATE_IN_TOWN]       = { "in_town", "镇内化解率" },
+	[GS_RATE_NOT_PASSED_UP] = { "not_passed_up", "矛盾不上交率" },
+};
+
+const char *
+gs_rate_name(enum gs_rate r)
+{
+	return r < GS_RATE__COUNT ? rates[r].name : "unknown";
+}
+
+const char *
+gs_rate_label(enum gs_rate r)
+{
+	return r < GS_RATE__COUNT ? rates[r].label : "未知";
+}
