@@ -33,6 +33,7 @@
 #define WHY_NO_ABOVE     "no level above"
 #define WHY_AT_OWNER     "case is already at its owner"
 #define WHY_DISPATCHED   "already dispatched to that department"
+#define WHY_PART_DONE    "department already resolved its part"
 #define WHY_UNDISPATCHED "case is not dispatched"
 #define WHY_NOT_ASSIGNED "signer was not dispatched this case"
 #define WHY_ACKED        "already reported in"
@@ -395,10 +396,19 @@ apply_ack(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 	return 0;
 }
 
+static Gs__Assignment *
+lead_assignment(const Gs__Case *c)
+{
+	for (size_t i = 0; i < c->n_assignments; i++)
+		if (c->assignments[i]->resolved_hlc == 0)
+			return c->assignments[i];
+	return NULL;
+}
+
 static int
 apply_resolve(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 {
-	Gs__Assignment *a = NULL;
+	Gs__Assignment *a = NULL, *lead;
 
 	if (!is_open(c)) {
 		*why = WHY_NOT_OPEN;
@@ -411,10 +421,20 @@ apply_resolve(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 			*why = WHY_NO_RESOLVE;
 			return 0;
 		}
+		if (a->resolved_hlc != 0) {
+			*why = WHY_PART_DONE;
+			return 0;
+		}
+		/* 联合调处: the lead is the first department in dispatch order
+		 * that has not resolved its part; only its resolve settles
+		 * the case, the others' record their part. */
+		lead = lead_assignment(c);
 		/* Resolving is also reporting in, for the on-time figures. */
 		a->resolved_hlc = it->change->hlc;
 		if (a->acked_hlc == 0)
 			a->acked_hlc = it->change->hlc;
+		if (a != lead)
+			return 0;
 	}
 	c->outcome = it->change->resolve->outcome;
 	c->status = GS__STATUS__RESOLVED;

@@ -748,6 +748,53 @@ test_conflict_dispatch_twice(void)
 	    "already dispatched to that department");
 }
 
+/* 联合调处: two departments; the case resolves when the lead (the first
+ * dispatched that has not resolved its part) resolves; the other's resolve
+ * records its part only, and a second resolve of a part is a conflict. */
+static void
+test_joint_dispatch_lead_resolves(void)
+{
+	struct gs_fold_item it[8];
+	Gs__Case *c;
+
+	reset();
+	it[0] = report("q/c/x", H(1));
+	it[1] = whistle("q/c/x", H(2));
+	it[2] = dispatch("q/c", H(3), "q/c/@police");
+	it[3] = dispatch("q/c", H(4), "q/c/@justice");
+	it[4] = resolve("q/c/@justice", H(5), GS__OUTCOME__SOLVED, "");
+	c = fold(it, 5);
+	GS_CHECK_EQ(c->conflicts, 0);
+	GS_CHECK_EQ(c->status, GS__STATUS__DISPATCHED);   /* not the lead */
+	GS_CHECK_EQ(c->outcome, GS__OUTCOME__OUTCOME_UNSET);
+	GS_CHECK_EQ(c->n_assignments, 2);
+	GS_CHECK_EQ(c->assignments[1]->resolved_hlc, H(5));
+	GS_CHECK_EQ(c->assignments[1]->acked_hlc, H(5));
+	GS_CHECK_EQ(c->assignments[0]->resolved_hlc, 0);
+	gs_case_free(&c);
+
+	it[5] = resolve("q/c/@justice", H(6), GS__OUTCOME__SOLVED, "");
+	c = fold(it, 6);
+	GS_CHECK_EQ(c->conflicts, 1);
+	GS_CHECK_EQ(c->timeline[5]->flag, GS__FLAG__FLAG_CONFLICT);
+	GS_CHECK_STR(c->timeline[5]->reason,
+	    "department already resolved its part");
+	gs_case_free(&c);
+
+	it[5] = resolve("q/c/@police", H(6), GS__OUTCOME__MEDIATED, "");
+	c = fold(it, 6);
+	GS_CHECK_EQ(c->conflicts, 0);
+	GS_CHECK_EQ(c->status, GS__STATUS__RESOLVED);     /* the lead */
+	GS_CHECK_EQ(c->outcome, GS__OUTCOME__MEDIATED);
+	gs_case_free(&c);
+
+	/* The lead first: the case resolves at once. */
+	it[4] = resolve("q/c/@police", H(5), GS__OUTCOME__MEDIATED, "");
+	c = fold(it, 5);
+	GS_CHECK_EQ(c->status, GS__STATUS__RESOLVED);
+	gs_case_free(&c);
+}
+
 /* After a reopen the same department can be dispatched again: its
  * assignment starts afresh and must report in again. */
 static void
@@ -1245,6 +1292,7 @@ main(void)
 	GS_RUN(test_conflict_dispatch_not_level);
 	GS_RUN(test_conflict_dispatch_twice);
 	GS_RUN(test_redispatch_after_reopen);
+	GS_RUN(test_joint_dispatch_lead_resolves);
 	GS_RUN(test_conflict_ack_not_dispatched);
 	GS_RUN(test_conflict_ack_not_assigned);
 	GS_RUN(test_conflict_ack_twice);
