@@ -842,11 +842,28 @@ cmd_case_verb(struct args *a)
 
 		if (arg(a, "to") == NULL)
 			return usage_error("--to DEPT is required");
-		if ((rc = parse_hours(arg(a, "ack-hours"), "ack-hours", 2, &ah)) ||
-		    (rc = parse_hours(arg(a, "resolve-hours"), "resolve-hours",
-		    120, &rh)))
-			return rc;
+		double dah, drh;
+		char file[4096], err[300];
+		Gs__Case *cs = NULL;
+		gs_txn *t = NULL;
+
 		if ((rc = open_node(a)) != 0)
+			return rc;
+		/* Defaults by the case's category: the table, or the node's
+		 * deadlines.ini. */
+		if (gs_txn_begin(gs_node_store(a->node), 0, &t) == 0) {
+			(void)gs_case_load(t, case_id, &cs);
+			gs_txn_abort(&t);
+		}
+		snprintf(file, sizeof(file), "%s/deadlines.ini", data_dir(a));
+		rc = gs_config_deadlines(file, cs ? cs->category : "other", &dah,
+		    &drh, err, sizeof(err));
+		gs_case_free(&cs);
+		if (rc != 0)
+			return fail("%s", err);
+		if ((rc = parse_hours(arg(a, "ack-hours"), "ack-hours", dah, &ah)) ||
+		    (rc = parse_hours(arg(a, "resolve-hours"), "resolve-hours",
+		    drh, &rh)))
 			return rc;
 		if (arg(a, "to")[0] == '@')
 			snprintf(dept, sizeof(dept), "%s/%s",
@@ -1829,8 +1846,9 @@ static const struct verb verbs[] = {
 	  "to= ack-hours= resolve-hours= note= " CASE_OPTS, 1,
 	  "dispatch --data DIR CASE --to DEPT [--ack-hours H] [--resolve-hours H] "
 	  "[--note TEXT]",
-	  "Assign the case to one of this node's departments (派单); deadlines "
-	  "default to 2 h to report in and 120 h to resolve." },
+	  "Assign the case to one of this node's departments (派单). Deadlines "
+	  "default by category (安全隐患/治安: report in 0.5 h, resolve 24 h; "
+	  "disputes: 2 h / 120 h; …), overridable per node in DIR/deadlines.ini." },
 	{ "ack", cmd_case_verb, "note= " CASE_OPTS, 1,
 	  "ack --data DIR CASE [--note TEXT]",
 	  "A dispatched department reports in (报到)." },

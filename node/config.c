@@ -8,6 +8,7 @@
 
 #include <ini.h>
 
+#include "gs/category.h"
 #include "gs/change.h"
 #include "gs/config.h"
 #include "gs/error.h"
@@ -152,6 +153,82 @@ gs_config_load(const char *file, struct gs_config *c, char *err, size_t errcap)
 	if (c->heartbeat_ms * 2 > c->timeout_ms) {
 		snprintf(err, errcap, "%s: [link] timeout_ms must be at least twice "
 		    "heartbeat_ms", file);
+		return GS_EINVAL;
+	}
+	return 0;
+}
+
+struct deadlines {
+	const char *category;
+	double     *ack, *resolve;
+	char       *err;
+	size_t      errcap;
+};
+
+static bool
+parse_hours(const char *v, double *out)
+{
+	char *end;
+	double h;
+
+	errno = 0;
+	h = strtod(v, &end);
+	if (*v == '\0' || *end != '\0' || errno != 0 || !(h > 0) ||
+	    h > 24.0 * 366)
+		return false;
+	*out = h;
+	return true;
+}
+
+static int
+deadline_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct deadlines *d = user;
+	double h;
+
+	if (gs_category_find(section) == NULL ||
+	    strcmp(gs_category_find(section)->key, section) != 0) {
+		snprintf(d->err, d->errcap, "[%s] is not a category key", section);
+		return 0;
+	}
+	if ((strcmp(name, "ack_hours") != 0 &&
+	    strcmp(name, "resolve_hours") != 0) || !parse_hours(value, &h)) {
+		snprintf(d->err, d->errcap, "[%s] %s = '%s': want ack_hours or "
+		    "resolve_hours, 0 < hours <= 8784", section, name, value);
+		return 0;
+	}
+	if (strcmp(section, d->category) == 0)
+		*(name[0] == 'a' ? d->ack : d->resolve) = h;
+	return 1;
+}
+
+int
+gs_config_deadlines(const char *file, const char *category, double *ack,
+    double *resolve, char *err, size_t errcap)
+{
+	const struct gs_category *c = gs_category_find(category);
+	struct deadlines d;
+	int line;
+
+	if (c == NULL)
+		c = gs_category_find("other");
+	*ack = c->ack_hours;
+	*resolve = c->resolve_hours;
+	err[0] = '\0';
+	d.category = c->key;
+	d.ack = ack;
+	d.resolve = resolve;
+	d.err = err;
+	d.errcap = errcap;
+	line = ini_parse(file, deadline_handler, &d);
+	if (line == -1)
+		return 0;   /* no file: the table's defaults */
+	if (line != 0) {
+		char tmp[200];
+
+		snprintf(tmp, sizeof(tmp), "%s", err[0] ? err : "syntax error");
+		snprintf(err, errcap, "%s line %d: %s", file, line, tmp);
 		return GS_EINVAL;
 	}
 	return 0;

@@ -12,6 +12,8 @@
 struct gs_category {
 	const char *key;    /* stored in changes: "neighbor" */
 	const char *label;  /* shown to people: "邻里纠纷" */
+	double      ack_hours;      /* default 报到时限 of a dispatch */
+	double      resolve_hours;  /* default 办结时限 of a dispatch */
 };
 
 /* Finds a category by key or by Chinese label; NULL if none. */

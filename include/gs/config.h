@@ -43,6 +43,19 @@ struct gs_config {
 int gs_config_load(const char *file, struct gs_config *c, char *err,
     size_t errcap);
 
+/* The default deadlines of a dispatch for category (a key): the category
+ * table's, overridden by file when it exists. file is INI with one section
+ * per category key:
+ *
+ *     [safety]
+ *     ack_hours = 0.5
+ *     resolve_hours = 12
+ *
+ * 0 with *ack and *resolve set; GS_EINVAL (a sentence in err) when file
+ * is malformed; an unknown category gives the "other" row. */
+int gs_config_deadlines(const char *file, const char *category,
+    double *ack_hours, double *resolve_hours, char *err, size_t errcap);
+
 /* Defaults only. */
 void gs_config_defaults(struct gs_config *c);
 

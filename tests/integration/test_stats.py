@@ -84,3 +84,49 @@ def test_stats_and_overdue(tree):
     assert r.rc == 2 and "--by must be village, town or category" in r.err
     r = t.call("stats", "--period", "11/2026")
     assert r.rc == 2 and "--period" in r.err
+
+
+def test_dispatch_deadlines_default_by_category(tree):
+    x, t = tree["xiazhai"], tree["cuimu"]
+    hazard = x.report("村道危桥", category="safety")
+    dispute = x.report("宅基地纠纷", category="land")
+    for c in (hazard, dispute):
+        x.act("whistle", c)
+    tree.move(x, t)
+
+    def deadlines(case):
+        a = t.show(case)["assignments"][-1]
+        disp = [e for e in t.show(case)["timeline"] if e["kind"] == "dispatch"][-1]
+        ms = disp["hlc"] >> 16
+        # Deadlines are taken from the CLI's clock just before signing.
+        return (round((a["ack_deadline_ms"] - ms) / 3600000, 2),
+                round((a["resolve_deadline_ms"] - ms) / 3600000, 2))
+
+    t.act("dispatch", hazard, to="@police")
+    t.act("dispatch", dispute, to="@police")
+    assert deadlines(hazard) == (0.5, 24.0)      # 安全隐患
+    assert deadlines(dispute) == (2.0, 120.0)    # 土地/山林
+
+    # The node's deadlines.ini overrides the table; options override both.
+    (t.dir / "deadlines.ini").write_text("[land]\nack_hours = 1\nresolve_hours = 48\n")
+    other = x.report("山林界址纠纷", category="land")
+    x.act("whistle", other)
+    tree.move(x, t)
+    t.act("dispatch", other, to="@police")
+    assert deadlines(other) == (1.0, 48.0)
+    third = x.report("承包地纠纷", category="land")
+    x.act("whistle", third)
+    tree.move(x, t)
+    t.act("dispatch", third, to="@police", ack_hours="3")
+    assert deadlines(third) == (3.0, 48.0)
+
+    # A malformed file is a clear error, and nothing is written.
+    (t.dir / "deadlines.ini").write_text("[lnad]\nack_hours = 1\n")
+    fourth = x.report("林地纠纷", category="land")
+    x.act("whistle", fourth)
+    tree.move(x, t)
+    before = t.digest()
+    r = t.call("dispatch", fourth, "--to", "@police")
+    assert r.rc == 1
+    assert "deadlines.ini line 2: [lnad] is not a category key" in r.err
+    assert t.digest() == before
