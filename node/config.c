@@ -17,7 +17,6 @@ struct parse {
 	struct gs_config *c;
 	char             *err;
 	size_t            errcap;
-	int               line;
 	bool              failed;
 };
 
@@ -133,7 +132,7 @@ handler(void *user, const char *section, const char *name, const char *value)
 int
 gs_config_load(const char *file, struct gs_config *c, char *err, size_t errcap)
 {
-	struct parse p = { c, err, errcap, 0, false };
+	struct parse p = { c, err, errcap, false };
 	int line;
 
 	gs_config_defaults(c);

@@ -879,8 +879,13 @@ gs_sync_stop(gs_sync *s, uint64_t now)
 int
 gs_sync_tick(gs_sync *s, uint64_t now)
 {
-	int rc = 0;
+	uint64_t last = 0;
+	int rc;
 
+	/* One look at our feed per tick: a peer that has been sent all of
+	 * it needs no batch, and no read transaction of its own. */
+	if ((rc = feed_len(s, &last)) != 0)
+		return rc;
 	for (gs_peer *p = s->peers; p && rc == 0; p = p->next) {
 		if (p->up && elapsed(now, p->last_seen_ms) > s->o.timeout_ms)
 			gs_sync_down(s, p, "link silent: no frame within the "
@@ -897,7 +902,7 @@ gs_sync_tick(gs_sync *s, uint64_t now)
 			rc = heartbeat(s, p, now);
 		if (rc == GS_ENOMEM || rc == GS_EIO || rc == GS_EFULL)
 			return rc;
-		rc = pump(s, p, now);
+		rc = p->sent_upto < last ? pump(s, p, now) : 0;
 	}
 	if (rc == 0 && elapsed(now, s->last_flush_ms) >= 1000) {
 		rc = flush(s, false);
