@@ -15,7 +15,8 @@
 #define GS_HLC_COUNTER(h) ((uint64_t)(h) & 0xffffu)
 #define GS_HLC_MAKE(ms, c) (((uint64_t)(ms) << 16) | ((uint64_t)(c) & 0xffffu))
 
-/* Wall clock in unix milliseconds. */
+/* Wall clock in unix milliseconds, or the number in the environment
+ * variable GRIDNODE_NOW_MS when it is set (tests, sample data). */
 uint64_t gs_hlc_now_ms(void);
 
 /* The HLC for a local event, given the last HLC this node issued or saw and
