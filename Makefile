@@ -49,7 +49,7 @@ $(B)/obj/gridsync.pb-c.o: $(B)/gen/gridsync.pb-c.c
 	@mkdir -p $(B)/obj
 	$(CC) $(CFLAGS_ALL) -w -c -o $@ $<
 
-$(B)/obj/%.o: node/%.c $(wildcard include/gs/*.h) $(B)/gen/gridsync.pb-c.h
+$(B)/obj/%.o: node/%.c $(wildcard include/gs/*.h node/*.h) $(B)/gen/gridsync.pb-c.h
 	@mkdir -p $(B)/obj
 	$(CC) $(CFLAGS_ALL) $(WARN) -c -o $@ $<
 

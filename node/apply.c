@@ -14,6 +14,7 @@
 #include "gs/fold.h"
 #include "gs/hlc.h"
 #include "gs/path.h"
+#include "gs/records.h"
 #include "gs/trust.h"
 
 struct batch {
@@ -173,7 +174,8 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 			return rc;
 		if ((rc = touch(b, c->case_id)) != 0)
 			return rc;
-	}
+	} else if ((rc = gs_records_index(b->t, c, e->id)) != 0)
+		return rc;
 	if ((rc = feed_append(b->t, e->id, from_pending ? NULL : b->source)) != 0)
 		return rc;
 	if (c->body_case == GS__CHANGE__BODY_MEMBER) {

@@ -157,6 +157,8 @@ gs_change_body(const Gs__Change *c)
 	case GS__CHANGE__BODY_SUPERVISE: return c->supervise;
 	case GS__CHANGE__BODY_NOTICE:    return c->notice;
 	case GS__CHANGE__BODY_ROLLUP:    return c->rollup;
+	case GS__CHANGE__BODY_RECEIPT:   return c->receipt;
+	case GS__CHANGE__BODY_CHECK:     return c->check;
 	default:                         return NULL;
 	}
 }
@@ -265,6 +267,22 @@ validate_body(const Gs__Change *c, const char **why)
 			    false, "count name");
 		}
 		break;
+	case GS__CHANGE__BODY_RECEIPT:
+		if (c->receipt->notice.len != GS_ID_BYTES)
+			FAIL("receipt's notice id is not 32 bytes");
+		if (c->receipt->issuer == NULL ||
+		    gs_path_valid(c->receipt->issuer) != 0)
+			FAIL("receipt's issuer path is invalid");
+		CHECK_STR(c->receipt->note, GS_TEXT_MAX_BYTES, false, "note");
+		break;
+	case GS__CHANGE__BODY_CHECK:
+		if (c->check->period == NULL ||
+		    gs_period_valid(c->check->period) != 7)
+			FAIL("check report's period is not YYYY-MM");
+		if (c->check->found > GS_CHECK_FOUND_MAX)
+			FAIL("check report's count is out of range");
+		CHECK_STR(c->check->note, GS_TEXT_MAX_BYTES, false, "note");
+		break;
 	default:
 		FAIL("no body");
 	}
@@ -312,6 +330,35 @@ gs_change_validate(const Gs__Change *c, const char **why)
 	rc = validate_body(c, why);
 out:
 	return rc;
+}
+
+int
+gs_period_valid(const char *p)
+{
+	static const char *const shapes[] = { "dddd", "dddd-dd", "dddd-dd-dd" };
+	size_t i, k;
+
+	for (i = 0; p != NULL && i < sizeof(shapes) / sizeof(shapes[0]); i++) {
+		const char *sh = shapes[i];
+
+		if (strlen(p) != strlen(sh))
+			continue;
+		for (k = 0; sh[k]; k++)
+			if (sh[k] == 'd' ? (p[k] < '0' || p[k] > '9') :
+			    p[k] != sh[k])
+				break;
+		if (sh[k] != '\0')
+			continue;
+		/* Months 01-12 and days 01-31: "2026-13" is a typo, not a period. */
+		if (k >= 7 && (strncmp(p + 5, "01", 2) < 0 ||
+		    strncmp(p + 5, "12", 2) > 0))
+			return 0;
+		if (k == 10 && (strncmp(p + 8, "01", 2) < 0 ||
+		    strncmp(p + 8, "31", 2) > 0))
+			return 0;
+		return (int)k;
+	}
+	return 0;
 }
 
 void
@@ -523,6 +570,8 @@ static const struct {
 	{ GS__CHANGE__BODY_SUPERVISE, "supervise", "督办" },
 	{ GS__CHANGE__BODY_NOTICE,    "notice",    "通知" },
 	{ GS__CHANGE__BODY_ROLLUP,    "rollup",    "统计" },
+	{ GS__CHANGE__BODY_RECEIPT,   "receipt",   "已阅" },
+	{ GS__CHANGE__BODY_CHECK,     "check",     "排查报告" },
 };
 
 const char *

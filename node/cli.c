@@ -28,32 +28,14 @@
 #include "gs/trust.h"
 #include "gs/view.h"
 
+#include "cli_impl.h"
+
 #define BUNDLE_MAX_BYTES (1 << 20)
-
-struct args {
-	const struct verb *verb;
-	const char *pos[4];
-	int         npos;
-	const char *name[GS_CLI_ARGS_MAX];
-	const char *val[GS_CLI_ARGS_MAX];
-	int         nopt;
-	int         json;
-	gs_node    *node;
-};
-
-struct verb {
-	const char *name;
-	int       (*fn)(struct args *);
-	const char *opts;    /* space separated; "name=" takes a value */
-	int         npos;    /* positional arguments required */
-	const char *usage;
-	const char *help;
-};
 
 static const struct verb *cli_verb;
 
-static int
-usage_error(const char *fmt, ...)
+int
+cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -66,8 +48,8 @@ usage_error(const char *fmt, ...)
 	return GS_CLI_USAGE;
 }
 
-static int
-fail(const char *fmt, ...)
+int
+cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
@@ -79,8 +61,8 @@ fail(const char *fmt, ...)
 	return GS_CLI_FAIL;
 }
 
-static const char *
-arg(const struct args *a, const char *name)
+const char *
+cli_arg(const struct args *a, const char *name)
 {
 	for (int i = 0; i < a->nopt; i++)
 		if (strcmp(a->name[i], name) == 0)
@@ -88,8 +70,8 @@ arg(const struct args *a, const char *name)
 	return NULL;
 }
 
-static bool
-has(const struct args *a, const char *name)
+bool
+cli_has(const struct args *a, const char *name)
 {
 	for (int i = 0; i < a->nopt; i++)
 		if (strcmp(a->name[i], name) == 0)
@@ -130,7 +112,7 @@ parse(struct args *a, int argc, char **argv)
 
 		if (strncmp(s, "--", 2) != 0 || s[2] == '\0') {
 			if (a->npos >= a->verb->npos)
-				return usage_error("unexpected argument '%s'", s);
+				return cli_usage("unexpected argument '%s'", s);
 			a->pos[a->npos++] = s;
 			continue;
 		}
@@ -139,17 +121,17 @@ parse(struct args *a, int argc, char **argv)
 		nlen = eq ? (size_t)(eq - name) : strlen(name);
 		if (!opt_known(common, name, nlen, &takes) &&
 		    !opt_known(a->verb->opts, name, nlen, &takes))
-			return usage_error("unknown option --%.*s", (int)nlen,
+			return cli_usage("unknown option --%.*s", (int)nlen,
 			    name);
 		if (a->nopt >= GS_CLI_ARGS_MAX)
-			return usage_error("too many options");
+			return cli_usage("too many options");
 		if (takes && !eq && i + 1 >= argc)
-			return usage_error("--%.*s needs a value", (int)nlen, name);
+			return cli_usage("--%.*s needs a value", (int)nlen, name);
 		if (!takes && eq)
-			return usage_error("--%.*s takes no value", (int)nlen,
+			return cli_usage("--%.*s takes no value", (int)nlen,
 			    name);
 		if ((a->name[a->nopt] = strndup(name, nlen)) == NULL)
-			return usage_error("out of memory");
+			return cli_usage("out of memory");
 		if (!takes)
 			a->val[a->nopt] = "";
 		else if (eq)
@@ -158,42 +140,42 @@ parse(struct args *a, int argc, char **argv)
 			a->val[a->nopt] = argv[++i];
 		a->nopt++;
 	}
-	a->json = has(a, "json");
+	a->json = cli_has(a, "json");
 	return 0;
 }
 
-static const char *
-data_dir(const struct args *a)
+const char *
+cli_data_dir(const struct args *a)
 {
-	const char *d = arg(a, "data");
+	const char *d = cli_arg(a, "data");
 
 	return d ? d : getenv("GRIDNODE_DATA");
 }
 
-static int
-open_node(struct args *a)
+int
+cli_open_node(struct args *a)
 {
-	const char *dir = data_dir(a);
+	const char *dir = cli_data_dir(a);
 	int rc;
 
 	if (dir == NULL || *dir == '\0')
-		return usage_error("--data DIR is required (or set GRIDNODE_DATA)");
+		return cli_usage("--data DIR is required (or set GRIDNODE_DATA)");
 	rc = gs_node_open(dir, 0, &a->node);
 	if (rc == GS_ENOTFOUND)
-		return fail("%s holds no node: run 'gridnode init' first", dir);
+		return cli_fail("%s holds no node: run 'gridnode init' first", dir);
 	if (rc == GS_EVERSION)
-		return fail("%s was made by an incompatible version of gridnode "
+		return cli_fail("%s was made by an incompatible version of gridnode "
 		    "(store schema differs from %d); nothing was changed", dir,
 		    GS_STORE_SCHEMA_VERSION);
 	if (rc != 0)
-		return fail("cannot open node in %s: %s", dir, gs_strerror(rc));
+		return cli_fail("cannot open node in %s: %s", dir, gs_strerror(rc));
 	return 0;
 }
 
 static const char *
 actor(const struct args *a)
 {
-	const char *s = arg(a, "actor");
+	const char *s = cli_arg(a, "actor");
 
 	if (s == NULL)
 		s = getenv("GRIDNODE_ACTOR");
@@ -253,17 +235,17 @@ field_error(const char *err)
 		if (strncmp(err, map[i].field, fl) != 0 || err[fl] != ' ')
 			continue;
 		if (strstr(err, "too long"))
-			return usage_error("--%s is too long: at most %zu bytes "
+			return cli_usage("--%s is too long: at most %zu bytes "
 			    "(about %zu 汉字)", map[i].option, map[i].cap,
 			    map[i].cap / 3);
-		return usage_error("--%s: %s", map[i].option, err + fl + 1);
+		return cli_usage("--%s: %s", map[i].option, err + fl + 1);
 	}
 	return 0;
 }
 
 /* Writes a drafted change and reports the outcome. */
-static int
-write_change(struct args *a, Gs__Change *c, bool new_case)
+int
+cli_write(struct args *a, Gs__Change *c, bool new_case)
 {
 	uint8_t id[GS_ID_BYTES];
 	char err[256];
@@ -274,12 +256,12 @@ write_change(struct args *a, Gs__Change *c, bool new_case)
 	if (rc == GS_EINVAL && (rc = field_error(err)) != 0)
 		return rc;
 	if (rc == GS_EFULL)
-		return fail("the store is full (LMDB map size reached); nothing "
+		return cli_fail("the store is full (LMDB map size reached); nothing "
 		    "was written: raise --map-size or free space");
 	if (rc != 0)
-		return fail("refused: %s", err[0] ? err : gs_strerror(rc));
+		return cli_fail("refused: %s", err[0] ? err : gs_strerror(rc));
 	print_id(a, c->case_id[0] ? c->case_id : NULL, new_case, id);
-	(void)gs_daemon_poke(data_dir(a));
+	(void)gs_daemon_poke(cli_data_dir(a));
 	return 0;
 }
 
@@ -301,8 +283,8 @@ parse_u64(const char *s, uint64_t *out)
 static int
 cmd_init(struct args *a)
 {
-	const char *dir = data_dir(a), *path = arg(a, "path");
-	const char *rk = arg(a, "root-key"), *ms = arg(a, "map-size");
+	const char *dir = cli_data_dir(a), *path = cli_arg(a, "path");
+	const char *rk = cli_arg(a, "root-key"), *ms = cli_arg(a, "map-size");
 	uint8_t root[GS_KEY_BYTES];
 	char hex[2 * GS_KEY_BYTES + 1];
 	size_t map = 0;
@@ -310,31 +292,31 @@ cmd_init(struct args *a)
 	int rc;
 
 	if (dir == NULL)
-		return usage_error("--data DIR is required");
+		return cli_usage("--data DIR is required");
 	if (path == NULL)
-		return usage_error("--path is required");
+		return cli_usage("--path is required");
 	if (gs_path_valid(path) != 0)
-		return usage_error("--path '%s' is not a valid node path "
+		return cli_usage("--path '%s' is not a valid node path "
 		    "(lowercase a-z 0-9 _ - segments joined by '/')", path);
 	if (rk && gs_unhex(rk, root, GS_KEY_BYTES) != 0)
-		return usage_error("--root-key must be 64 hex characters");
+		return cli_usage("--root-key must be 64 hex characters");
 	if (!rk && gs_path_depth(path) != 1)
-		return usage_error("--root-key is required for '%s': only a "
+		return cli_usage("--root-key is required for '%s': only a "
 		    "root (county) path is its own trust root", path);
 	if (ms) {
 		uint64_t mib;
 
 		if (parse_u64(ms, &mib) != 0 || mib < 1 || mib > (1ULL << 24))
-			return usage_error("--map-size must be MiB, 1..16777216");
+			return cli_usage("--map-size must be MiB, 1..16777216");
 		map = (size_t)mib << 20;
 	}
 	rc = gs_node_create(dir, path, rk ? root : NULL, map, &a->node);
 	if (rc == GS_EEXIST)
-		return fail("%s already holds a node", dir);
+		return cli_fail("%s already holds a node", dir);
 	if (rc == GS_EIO)
-		return fail("cannot create node in %s: %s", dir, strerror(errno));
+		return cli_fail("cannot create node in %s: %s", dir, strerror(errno));
 	if (rc != 0)
-		return fail("cannot create node in %s: %s", dir, gs_strerror(rc));
+		return cli_fail("cannot create node in %s: %s", dir, gs_strerror(rc));
 	if (!rk) {
 		Gs__Change c;
 		gs__change__init(&c);
@@ -351,7 +333,7 @@ cmd_init(struct args *a)
 		c.member = &m;
 		c.actor = (char *)(uintptr_t)actor(a);
 		if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
-			return fail("cannot enrol the root: %s", err);
+			return cli_fail("cannot enrol the root: %s", err);
 	}
 	gs_hex(gs_node_key(a->node), GS_KEY_BYTES, hex);
 	if (a->json) {
@@ -380,10 +362,10 @@ cmd_whoami(struct args *a)
 	struct gs_json j;
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	gs_meta_get_u64(t, "own_seq", &own);
 	gs_meta_get_str(t, "parent_path", parent, sizeof(parent));
 	gs_store_count(t, GS_DB_CHANGES, &nch);
@@ -484,7 +466,7 @@ chain_build(gs_txn *t, const uint8_t *key, const char *path,
 static int
 cmd_enroll(struct args *a)
 {
-	const char *path = a->pos[0], *hex = a->pos[1], *out = arg(a, "out");
+	const char *path = a->pos[0], *hex = a->pos[1], *out = cli_arg(a, "out");
 	char parent[GS_PATH_MAX_BYTES + 1], known[GS_PATH_MAX_BYTES + 1];
 	uint8_t key[GS_KEY_BYTES], id[GS_ID_BYTES], *buf = NULL;
 	ProtobufCBinaryData chain[GS_PATH_DEPTH_MAX + 2];
@@ -503,25 +485,25 @@ cmd_enroll(struct args *a)
 	gs__member__init(&m);
 	memset(chain, 0, sizeof(chain));
 	if (out == NULL)
-		return usage_error("--out BUNDLE is required");
+		return cli_usage("--out BUNDLE is required");
 	if (gs_path_valid(path) != 0)
-		return usage_error("PATH '%s' is not a valid node path", path);
+		return cli_usage("PATH '%s' is not a valid node path", path);
 	if (gs_unhex(hex, key, GS_KEY_BYTES) != 0)
-		return usage_error("PUBKEY must be 64 hex characters");
-	if ((rc = open_node(a)) != 0)
+		return cli_usage("PUBKEY must be 64 hex characters");
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if (gs_path_parent(path, parent, sizeof(parent)) != 0 ||
 	    strcmp(parent, gs_node_path(a->node)) != 0)
-		return fail("%s is not a direct child of this node (%s)", path,
+		return cli_fail("%s is not a direct child of this node (%s)", path,
 		    gs_node_path(a->node));
 	/* One key, one path: refuse a key already enrolled elsewhere, and
 	 * reissue the bundle of one already enrolled here. */
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	rc = gs_roster_path_of(t, key, known, sizeof(known));
 	if (rc == 0 && strcmp(known, path) != 0) {
 		gs_txn_abort(&t);
-		return fail("key %.16s… is already enrolled as %s; a node gets a "
+		return cli_fail("key %.16s… is already enrolled as %s; a node gets a "
 		    "new key to move (init a new data dir)", hex, known);
 	}
 	if (rc == 0 && gs_roster_get(t, key, path, &e) == 0 &&
@@ -541,12 +523,12 @@ cmd_enroll(struct args *a)
 		c.member = &m;
 		c.actor = (char *)(uintptr_t)actor(a);
 		if ((rc = gs_ops_write(a->node, &c, id, err, sizeof(err))) != 0)
-			return fail("refused: %s", err[0] ? err : gs_strerror(rc));
+			return cli_fail("refused: %s", err[0] ? err : gs_strerror(rc));
 		if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
 			goto out;
 	}
 	if ((rc = chain_build(t, key, path, chain, &n)) != 0) {
-		fail("cannot build the Member chain of %s: %s (is this node "
+		cli_fail("cannot build the Member chain of %s: %s (is this node "
 		    "joined?)", path, gs_strerror(rc));
 		goto out;
 	}
@@ -561,8 +543,8 @@ cmd_enroll(struct args *a)
 	b.parent_path = (char *)(uintptr_t)gs_node_path(a->node);
 	b.parent_key.data = (uint8_t *)(uintptr_t)gs_node_key(a->node);
 	b.parent_key.len = GS_KEY_BYTES;
-	b.parent_endpoint = (char *)(uintptr_t)(arg(a, "endpoint") ?
-	    arg(a, "endpoint") : "");
+	b.parent_endpoint = (char *)(uintptr_t)(cli_arg(a, "endpoint") ?
+	    cli_arg(a, "endpoint") : "");
 	len = gs__join_bundle__get_packed_size(&b);
 	if ((buf = malloc(len)) == NULL)
 		goto out;
@@ -570,7 +552,7 @@ cmd_enroll(struct args *a)
 	if ((f = fopen(out, "wb")) == NULL || fwrite(buf, 1, len, f) != len ||
 	    fclose(f) != 0) {
 		f = NULL;
-		fail("cannot write %s: %s", out, strerror(errno));
+		cli_fail("cannot write %s: %s", out, strerror(errno));
 		goto out;
 	}
 	f = NULL;
@@ -601,36 +583,36 @@ cmd_join(struct args *a)
 	size_t len;
 	int rc, ret = GS_CLI_FAIL;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((f = fopen(file, "rb")) == NULL)
-		return fail("cannot read %s: %s", file, strerror(errno));
+		return cli_fail("cannot read %s: %s", file, strerror(errno));
 	data = malloc(BUNDLE_MAX_BYTES + 1);
 	len = data ? fread(data, 1, BUNDLE_MAX_BYTES + 1, f) : 0;
 	fclose(f);
 	if (data == NULL || len == 0 || len > BUNDLE_MAX_BYTES) {
-		fail("%s is not a join bundle (empty or too large)", file);
+		cli_fail("%s is not a join bundle (empty or too large)", file);
 		goto out;
 	}
 	if ((b = gs__join_bundle__unpack(NULL, len, data)) == NULL ||
 	    b->version != 1 || b->root_key.len != GS_KEY_BYTES ||
 	    b->key.len != GS_KEY_BYTES || b->n_chain == 0 ||
 	    b->n_chain > GS_PATH_DEPTH_MAX + 1) {
-		fail("%s is not a valid join bundle", file);
+		cli_fail("%s is not a valid join bundle", file);
 		goto out;
 	}
 	if (memcmp(b->root_key.data, gs_node_root_key(a->node), GS_KEY_BYTES)) {
-		fail("the bundle is for another trust root: its root key differs "
+		cli_fail("the bundle is for another trust root: its root key differs "
 		    "from this node's --root-key");
 		goto out;
 	}
 	if (strcmp(b->path, gs_node_path(a->node)) != 0) {
-		fail("the bundle enrols %s, but this node is %s", b->path,
+		cli_fail("the bundle enrols %s, but this node is %s", b->path,
 		    gs_node_path(a->node));
 		goto out;
 	}
 	if (memcmp(b->key.data, gs_node_key(a->node), GS_KEY_BYTES) != 0) {
-		fail("the bundle enrols another key, not this node's");
+		cli_fail("the bundle enrols another key, not this node's");
 		goto out;
 	}
 	for (size_t i = 0; i < b->n_chain; i++) {
@@ -640,17 +622,17 @@ cmd_join(struct args *a)
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 1, &t)) != 0 ||
 	    (rc = gs_apply_batch(a->node, t, bufs, lens, b->n_chain, res,
 	    NULL)) != 0) {
-		fail("cannot apply the bundle: %s", gs_strerror(rc));
+		cli_fail("cannot apply the bundle: %s", gs_strerror(rc));
 		goto out;
 	}
 	for (size_t i = 0; i < b->n_chain; i++)
 		if (res[i].status == GS_REJECTED) {
-			fail("the bundle's chain was rejected: %s", res[i].reason);
+			cli_fail("the bundle's chain was rejected: %s", res[i].reason);
 			goto out;
 		}
 	if (gs_roster_get(t, gs_node_key(a->node), gs_node_path(a->node),
 	    &e) != 0) {
-		fail("the bundle's chain does not enrol this node's key from "
+		cli_fail("the bundle's chain does not enrol this node's key from "
 		    "the root");
 		goto out;
 	}
@@ -659,7 +641,7 @@ cmd_join(struct args *a)
 	    "parent_key", b->parent_key.data, GS_KEY_BYTES)) != 0) ||
 	    (rc = gs_meta_put_str(t, "parent_endpoint",
 	    b->parent_endpoint)) != 0 || (rc = gs_txn_commit(&t)) != 0) {
-		fail("cannot store the bundle: %s", gs_strerror(rc));
+		cli_fail("cannot store the bundle: %s", gs_strerror(rc));
 		goto out;
 	}
 	if (a->json) {
@@ -688,7 +670,7 @@ out:
 static int
 cmd_revoke(struct args *a)
 {
-	const char *as = arg(a, "after-seq");
+	const char *as = cli_arg(a, "after-seq");
 	Gs__Change c;
 	gs__change__init(&c);
 	Gs__Revoke r;
@@ -699,27 +681,27 @@ cmd_revoke(struct args *a)
 	int rc;
 
 	if (gs_unhex(a->pos[0], key, GS_KEY_BYTES) != 0)
-		return usage_error("PUBKEY must be 64 hex characters");
+		return cli_usage("PUBKEY must be 64 hex characters");
 	if (as == NULL)
-		return usage_error("--after-seq N is required (the last seq "
+		return cli_usage("--after-seq N is required (the last seq "
 		    "accepted from the lost key)");
 	if (parse_u64(as, &r.after_seq) != 0)
-		return usage_error("--after-seq must be a number");
-	if ((rc = open_node(a)) != 0)
+		return cli_usage("--after-seq must be a number");
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	rc = gs_roster_path_of(t, key, path, sizeof(path));
 	gs_txn_abort(&t);
 	if (rc != 0)
-		return fail("key %.16s… is not enrolled on this node", a->pos[0]);
+		return cli_fail("key %.16s… is not enrolled on this node", a->pos[0]);
 	r.key.data = key;
 	r.key.len = GS_KEY_BYTES;
 	r.path = path;
-	r.reason = (char *)(uintptr_t)(arg(a, "reason") ? arg(a, "reason") : "");
+	r.reason = (char *)(uintptr_t)(cli_arg(a, "reason") ? cli_arg(a, "reason") : "");
 	c.body_case = GS__CHANGE__BODY_REVOKE;
 	c.revoke = &r;
-	return write_change(a, &c, false);
+	return cli_write(a, &c, false);
 }
 
 /* ---- case verbs ---- */
@@ -727,8 +709,8 @@ cmd_revoke(struct args *a)
 static int
 cmd_report(struct args *a)
 {
-	const char *cat = arg(a, "category"), *title = arg(a, "title");
-	const char *sev = arg(a, "severity"), *owner = arg(a, "for");
+	const char *cat = cli_arg(a, "category"), *title = cli_arg(a, "title");
+	const char *sev = cli_arg(a, "severity"), *owner = cli_arg(a, "for");
 	const struct gs_category *k;
 	Gs__Change c;
 	gs__change__init(&c);
@@ -738,45 +720,45 @@ cmd_report(struct args *a)
 	int rc, s = 0;
 
 	if (cat == NULL)
-		return usage_error("--category is required");
+		return cli_usage("--category is required");
 	if ((k = gs_category_find(cat)) == NULL)
-		return usage_error("--category '%s' is not a known category "
+		return cli_usage("--category '%s' is not a known category "
 		    "(see 'gridnode categories')", cat);
 	if (title == NULL)
-		return usage_error("--title is required");
+		return cli_usage("--title is required");
 	if (sev && (s = gs_severity_parse(sev)) < 1)
-		return usage_error("--severity must be simple, complex or hard "
+		return cli_usage("--severity must be simple, complex or hard "
 		    "(简单/复杂/疑难)");
 	if (owner && (gs_path_valid(owner) != 0 || gs_path_is_dept(owner)))
-		return usage_error("--for '%s' is not a valid area path", owner);
-	if ((rc = open_node(a)) != 0)
+		return cli_usage("--for '%s' is not a valid area path", owner);
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if (owner == NULL)
 		owner = gs_node_path(a->node);
 	else if (!gs_path_within(gs_node_path(a->node), owner))
-		return fail("--for %s is not in this node's subtree", owner);
+		return cli_fail("--for %s is not in this node's subtree", owner);
 	if (gs_path_is_dept(owner))
-		return fail("a department cannot own a case; report at a village "
+		return cli_fail("a department cannot own a case; report at a village "
 		    "or use --for");
 	if (gs_case_id_new(owner, gs_hlc_now_ms(), case_id, sizeof(case_id)))
-		return fail("cannot make a case id for %s", owner);
+		return cli_fail("cannot make a case id for %s", owner);
 	r.category = (char *)(uintptr_t)k->key;
 	r.title = (char *)(uintptr_t)title;
-	r.description = (char *)(uintptr_t)(arg(a, "desc") ? arg(a, "desc") : "");
-	r.grid = (char *)(uintptr_t)(arg(a, "grid") ? arg(a, "grid") : "");
-	r.reporter = (char *)(uintptr_t)(arg(a, "reporter") ?
-	    arg(a, "reporter") : "");
+	r.description = (char *)(uintptr_t)(cli_arg(a, "desc") ? cli_arg(a, "desc") : "");
+	r.grid = (char *)(uintptr_t)(cli_arg(a, "grid") ? cli_arg(a, "grid") : "");
+	r.reporter = (char *)(uintptr_t)(cli_arg(a, "reporter") ?
+	    cli_arg(a, "reporter") : "");
 	r.severity = s;
 	c.body_case = GS__CHANGE__BODY_REPORT;
 	c.report = &r;
 	c.case_id = case_id;
-	return write_change(a, &c, true);
+	return cli_write(a, &c, true);
 }
 
-static const char *
-opt_or_empty(const struct args *a, const char *name)
+const char *
+cli_opt(const struct args *a, const char *name)
 {
-	const char *s = arg(a, name);
+	const char *s = cli_arg(a, name);
 
 	return s ? s : "";
 }
@@ -794,7 +776,7 @@ parse_hours(const char *s, const char *name, double def, double *out)
 	*out = strtod(s, &end);
 	if (*s == '\0' || *end != '\0' || errno != 0 || *out <= 0 ||
 	    *out > 24.0 * 366)
-		return usage_error("--%s must be a number of hours (0 < h <= 8784)",
+		return cli_usage("--%s must be a number of hours (0 < h <= 8784)",
 		    name);
 	return 0;
 }
@@ -814,40 +796,40 @@ cmd_case_verb(struct args *a)
 	int rc, e;
 
 	if (gs_case_id_owner(case_id, NULL, 0) != 0)
-		return usage_error("CASE '%s' is not a case id "
+		return cli_usage("CASE '%s' is not a case id "
 		    "(owner-path#ULID, as printed by report or list)", case_id);
 	c.case_id = (char *)(uintptr_t)case_id;
 	if (strcmp(v, "progress") == 0) {
-		if (arg(a, "note") == NULL)
-			return usage_error("--note is required");
+		if (cli_arg(a, "note") == NULL)
+			return cli_usage("--note is required");
 		gs__progress__init(&b.p);
-		b.p.note = (char *)(uintptr_t)arg(a, "note");
+		b.p.note = (char *)(uintptr_t)cli_arg(a, "note");
 		c.body_case = GS__CHANGE__BODY_PROGRESS;
 		c.progress = &b.p;
 	} else if (strcmp(v, "whistle") == 0) {
 		gs__whistle__init(&b.w);
-		b.w.reason = (char *)(uintptr_t)opt_or_empty(a, "reason");
+		b.w.reason = (char *)(uintptr_t)cli_opt(a, "reason");
 		c.body_case = GS__CHANGE__BODY_WHISTLE;
 		c.whistle = &b.w;
 	} else if (strcmp(v, "return") == 0) {
-		if (arg(a, "reason") == NULL || !*arg(a, "reason"))
-			return usage_error("--reason is required");
+		if (cli_arg(a, "reason") == NULL || !*cli_arg(a, "reason"))
+			return cli_usage("--reason is required");
 		gs__return__init(&b.r);
-		b.r.reason = (char *)(uintptr_t)arg(a, "reason");
+		b.r.reason = (char *)(uintptr_t)cli_arg(a, "reason");
 		c.body_case = GS__CHANGE__BODY_RETURN;
 		c.return_ = &b.r;
 	} else if (strcmp(v, "dispatch") == 0) {
 		double ah, rh;
 		uint64_t now = gs_hlc_now_ms();
 
-		if (arg(a, "to") == NULL)
-			return usage_error("--to DEPT is required");
+		if (cli_arg(a, "to") == NULL)
+			return cli_usage("--to DEPT is required");
 		double dah, drh;
 		char file[4096], err[300];
 		Gs__Case *cs = NULL;
 		gs_txn *t = NULL;
 
-		if ((rc = open_node(a)) != 0)
+		if ((rc = cli_open_node(a)) != 0)
 			return rc;
 		/* Defaults by the case's category: the table, or the node's
 		 * deadlines.ini. */
@@ -855,70 +837,70 @@ cmd_case_verb(struct args *a)
 			(void)gs_case_load(t, case_id, &cs);
 			gs_txn_abort(&t);
 		}
-		snprintf(file, sizeof(file), "%s/deadlines.ini", data_dir(a));
+		snprintf(file, sizeof(file), "%s/deadlines.ini", cli_data_dir(a));
 		rc = gs_config_deadlines(file, cs ? cs->category : "other", &dah,
 		    &drh, err, sizeof(err));
 		gs_case_free(&cs);
 		if (rc != 0)
-			return fail("%s", err);
-		if ((rc = parse_hours(arg(a, "ack-hours"), "ack-hours", dah, &ah)) ||
-		    (rc = parse_hours(arg(a, "resolve-hours"), "resolve-hours",
+			return cli_fail("%s", err);
+		if ((rc = parse_hours(cli_arg(a, "ack-hours"), "ack-hours", dah, &ah)) ||
+		    (rc = parse_hours(cli_arg(a, "resolve-hours"), "resolve-hours",
 		    drh, &rh)))
 			return rc;
-		if (arg(a, "to")[0] == '@')
+		if (cli_arg(a, "to")[0] == '@')
 			snprintf(dept, sizeof(dept), "%s/%s",
-			    gs_node_path(a->node), arg(a, "to"));
+			    gs_node_path(a->node), cli_arg(a, "to"));
 		else
-			snprintf(dept, sizeof(dept), "%s", arg(a, "to"));
+			snprintf(dept, sizeof(dept), "%s", cli_arg(a, "to"));
 		if (gs_path_valid(dept) != 0 || !gs_path_is_dept(dept))
-			return usage_error("--to '%s' is not a department path "
-			    "(like qianyang/cuimu/@police or @police)", arg(a, "to"));
+			return cli_usage("--to '%s' is not a department path "
+			    "(like qianyang/cuimu/@police or @police)", cli_arg(a, "to"));
 		gs__dispatch__init(&b.d);
 		b.d.department = dept;
 		b.d.ack_deadline_ms = now + (uint64_t)(ah * 3600000.0);
 		b.d.resolve_deadline_ms = now + (uint64_t)(rh * 3600000.0);
-		b.d.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		b.d.note = (char *)(uintptr_t)cli_opt(a, "note");
 		c.body_case = GS__CHANGE__BODY_DISPATCH;
 		c.dispatch = &b.d;
 	} else if (strcmp(v, "ack") == 0) {
 		gs__ack__init(&b.k);
-		b.k.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		b.k.note = (char *)(uintptr_t)cli_opt(a, "note");
 		c.body_case = GS__CHANGE__BODY_ACK;
 		c.ack = &b.k;
 	} else if (strcmp(v, "resolve") == 0) {
-		if (arg(a, "outcome") == NULL ||
-		    (e = gs_outcome_parse(arg(a, "outcome"))) < 1)
-			return usage_error("--outcome must be mediated, solved, "
+		if (cli_arg(a, "outcome") == NULL ||
+		    (e = gs_outcome_parse(cli_arg(a, "outcome"))) < 1)
+			return cli_usage("--outcome must be mediated, solved, "
 			    "referred or unfounded");
 		gs__resolve__init(&b.s);
 		b.s.outcome = e;
-		b.s.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		b.s.note = (char *)(uintptr_t)cli_opt(a, "note");
 		c.body_case = GS__CHANGE__BODY_RESOLVE;
 		c.resolve = &b.s;
 	} else if (strcmp(v, "followup") == 0) {
-		if (arg(a, "satisfaction") == NULL ||
-		    (e = gs_satisfaction_parse(arg(a, "satisfaction"))) < 1)
-			return usage_error("--satisfaction must be satisfied, basic "
+		if (cli_arg(a, "satisfaction") == NULL ||
+		    (e = gs_satisfaction_parse(cli_arg(a, "satisfaction"))) < 1)
+			return cli_usage("--satisfaction must be satisfied, basic "
 			    "or unsatisfied (满意/基本满意/不满意)");
 		gs__follow_up__init(&b.f);
 		b.f.satisfaction = e;
-		b.f.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		b.f.note = (char *)(uintptr_t)cli_opt(a, "note");
 		c.body_case = GS__CHANGE__BODY_FOLLOWUP;
 		c.followup = &b.f;
 	} else if (strcmp(v, "reopen") == 0) {
-		if (arg(a, "reason") == NULL || !*arg(a, "reason"))
-			return usage_error("--reason is required");
+		if (cli_arg(a, "reason") == NULL || !*cli_arg(a, "reason"))
+			return cli_usage("--reason is required");
 		gs__reopen__init(&b.o);
-		b.o.reason = (char *)(uintptr_t)arg(a, "reason");
+		b.o.reason = (char *)(uintptr_t)cli_arg(a, "reason");
 		c.body_case = GS__CHANGE__BODY_REOPEN;
 		c.reopen = &b.o;
 	} else {
 		gs__supervise__init(&b.u);
-		b.u.note = (char *)(uintptr_t)opt_or_empty(a, "note");
+		b.u.note = (char *)(uintptr_t)cli_opt(a, "note");
 		c.body_case = GS__CHANGE__BODY_SUPERVISE;
 		c.supervise = &b.u;
 	}
-	if (a->node == NULL && (rc = open_node(a)) != 0)
+	if (a->node == NULL && (rc = cli_open_node(a)) != 0)
 		return rc;
 	{
 		/* A case this node does not hold cannot be acted on here. */
@@ -929,10 +911,10 @@ cmd_case_verb(struct args *a)
 			rc = gs_get(t, GS_DB_CASES, case_id, strlen(case_id), &val);
 			gs_txn_abort(&t);
 			if (rc == GS_ENOTFOUND)
-				return fail("no case %s on this node", case_id);
+				return cli_fail("no case %s on this node", case_id);
 		}
 	}
-	return write_change(a, &c, false);
+	return cli_write(a, &c, false);
 }
 
 static int
@@ -944,15 +926,15 @@ cmd_notice(struct args *a)
 	gs__notice__init(&n);
 	int rc;
 
-	if (arg(a, "title") == NULL)
-		return usage_error("--title is required");
-	if ((rc = open_node(a)) != 0)
+	if (cli_arg(a, "title") == NULL)
+		return cli_usage("--title is required");
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
-	n.title = (char *)(uintptr_t)arg(a, "title");
-	n.body = (char *)(uintptr_t)opt_or_empty(a, "body");
+	n.title = (char *)(uintptr_t)cli_arg(a, "title");
+	n.body = (char *)(uintptr_t)cli_opt(a, "body");
 	c.body_case = GS__CHANGE__BODY_NOTICE;
 	c.notice = &n;
-	return write_change(a, &c, false);
+	return cli_write(a, &c, false);
 }
 
 /* ---- read verbs ---- */
@@ -989,8 +971,8 @@ level_matches(const Gs__Case *cs, const char *want)
 static int
 cmd_list(struct args *a)
 {
-	const char *st = arg(a, "status"), *lv = arg(a, "level");
-	bool overdue = has(a, "overdue");
+	const char *st = cli_arg(a, "status"), *lv = cli_arg(a, "level");
+	bool overdue = cli_has(a, "overdue");
 	uint64_t now = gs_hlc_now_ms();
 	gs_txn *t = NULL;
 	gs_cursor *cur = NULL;
@@ -1000,19 +982,19 @@ cmd_list(struct args *a)
 	uint64_t n = 0;
 
 	if (st && (want = gs_status_parse(st)) < 1)
-		return usage_error("--status must be open, dispatched, resolved "
+		return cli_usage("--status must be open, dispatched, resolved "
 		    "or closed");
 	if (lv && strcmp(lv, "county") && strcmp(lv, "town") &&
 	    strcmp(lv, "village") && strcmp(lv, "县") && strcmp(lv, "镇") &&
 	    strcmp(lv, "村") && gs_path_valid(lv) != 0)
-		return usage_error("--level must be county, town, village or a "
+		return cli_usage("--level must be county, town, village or a "
 		    "node path");
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
 	    (rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0) {
 		gs_txn_abort(&t);
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
 		gs_json_init(&j, stdout);
@@ -1180,17 +1162,17 @@ cmd_show(struct args *a)
 	int rc;
 
 	if (gs_case_id_owner(a->pos[0], NULL, 0) != 0)
-		return usage_error("CASE '%s' is not a case id", a->pos[0]);
-	if ((rc = open_node(a)) != 0)
+		return cli_usage("CASE '%s' is not a case id", a->pos[0]);
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	rc = gs_case_load(t, a->pos[0], &cs);
 	gs_txn_abort(&t);
 	if (rc == GS_ENOTFOUND)
-		return fail("no case %s on this node", a->pos[0]);
+		return cli_fail("no case %s on this node", a->pos[0]);
 	if (rc != 0)
-		return fail("cannot read case %s: %s", a->pos[0], gs_strerror(rc));
+		return cli_fail("cannot read case %s: %s", a->pos[0], gs_strerror(rc));
 	if (a->json)
 		show_json(cs);
 	else
@@ -1217,7 +1199,7 @@ cmd_verify(struct args *a)
 	uint64_t n = 0, faults = 0;
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if (a->json) {
 		gs_json_init(&j, stdout);
@@ -1235,7 +1217,7 @@ cmd_verify(struct args *a)
 		gs_json_end(&j);
 	}
 	if (rc != 0)
-		return fail("verify stopped: %s", gs_strerror(rc));
+		return cli_fail("verify stopped: %s", gs_strerror(rc));
 	if (!a->json)
 		printf("%s: %" PRIu64 " changes checked, %" PRIu64 " faults\n",
 		    faults ? "校验失败 FAULTS" : "校验通过 ok", n, faults);
@@ -1245,16 +1227,16 @@ cmd_verify(struct args *a)
 static int
 cmd_digest(struct args *a)
 {
-	const char *scope = arg(a, "scope");
+	const char *scope = cli_arg(a, "scope");
 	uint8_t d[GS_ID_BYTES];
 	char hex[2 * GS_ID_BYTES + 1];
 	uint64_t n;
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_view_digest(a->node, scope, d, &n)) != 0)
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	gs_hex(d, sizeof(d), hex);
 	if (a->json) {
 		struct gs_json j;
@@ -1281,12 +1263,12 @@ cmd_rejects(struct args *a)
 	char hex[2 * GS_ID_BYTES + 1];
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
 	    (rc = gs_cursor_open(t, GS_DB_REJECTS, &cur)) != 0) {
 		gs_txn_abort(&t);
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
 		gs_json_init(&j, stdout);
@@ -1360,8 +1342,8 @@ cmd_categories(struct args *a)
 static int
 cmd_export(struct args *a)
 {
-	const char *for_path = arg(a, "for"), *out = arg(a, "out");
-	const char *since_s = arg(a, "since");
+	const char *for_path = cli_arg(a, "for"), *out = cli_arg(a, "out");
+	const char *since_s = cli_arg(a, "since");
 	struct gs_export_stats st;
 	uint64_t since = 0;
 	char tmp[4096];
@@ -1369,21 +1351,21 @@ cmd_export(struct args *a)
 	int rc;
 
 	if (out == NULL)
-		return usage_error("--out FILE is required");
-	if ((for_path == NULL) == !has(a, "all"))
-		return usage_error("give exactly one of --for PATH or --all");
+		return cli_usage("--out FILE is required");
+	if ((for_path == NULL) == !cli_has(a, "all"))
+		return cli_usage("give exactly one of --for PATH or --all");
 	if (for_path && gs_path_valid(for_path) != 0)
-		return usage_error("--for '%s' is not a valid node path", for_path);
+		return cli_usage("--for '%s' is not a valid node path", for_path);
 	if (since_s && parse_u64(since_s, &since) != 0)
-		return usage_error("--since must be a feed seq number");
-	if ((rc = open_node(a)) != 0)
+		return cli_usage("--since must be a feed seq number");
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	/* Write beside the target and rename, so a half-written file never
 	 * looks like an export. */
 	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.tmp", out) >= sizeof(tmp))
-		return usage_error("--out path too long");
+		return cli_usage("--out path too long");
 	if ((f = fopen(tmp, "wb")) == NULL)
-		return fail("cannot write %s: %s", tmp, strerror(errno));
+		return cli_fail("cannot write %s: %s", tmp, strerror(errno));
 	rc = gs_transfer_export(a->node, for_path, since, f, &st);
 	if (fclose(f) != 0 && rc == 0)
 		rc = GS_EIO;
@@ -1391,7 +1373,7 @@ cmd_export(struct args *a)
 		rc = GS_EIO;
 	if (rc != 0) {
 		unlink(tmp);
-		return fail("export failed: %s", gs_strerror(rc));
+		return cli_fail("export failed: %s", gs_strerror(rc));
 	}
 	if (a->json) {
 		struct gs_json j;
@@ -1426,19 +1408,19 @@ cmd_import(struct args *a)
 	struct gs_apply_stats st = { 0 };
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	rc = gs_transfer_import(a->node, a->pos[0], &st, print_reject, NULL);
 	if (st.applied > 0)
-		(void)gs_daemon_poke(data_dir(a));
+		(void)gs_daemon_poke(cli_data_dir(a));
 	if (rc == GS_EBADMSG)
-		return fail("%s is not a gridsync export file or is truncated; "
+		return cli_fail("%s is not a gridsync export file or is truncated; "
 		    "nothing was imported", a->pos[0]);
 	if (rc == GS_EFULL)
-		return fail("the store is full (LMDB map size reached) after %"
+		return cli_fail("the store is full (LMDB map size reached) after %"
 		    PRIu64 " changes; the rest was not imported", st.applied);
 	if (rc != 0)
-		return fail("cannot import %s: %s", a->pos[0], gs_strerror(rc));
+		return cli_fail("cannot import %s: %s", a->pos[0], gs_strerror(rc));
 	if (a->json) {
 		struct gs_json j;
 
@@ -1458,232 +1440,9 @@ cmd_import(struct args *a)
 		    PRIu64 "\n", st.applied, st.duplicate, st.pending,
 		    st.rejected + st.released_rejected, st.released);
 	if (st.rejected + st.released_rejected > 0)
-		return fail("%" PRIu64 " changes were rejected (the rest was "
+		return cli_fail("%" PRIu64 " changes were rejected (the rest was "
 		    "applied); 'gridnode rejects' lists them with reasons",
 		    st.rejected + st.released_rejected);
-	return 0;
-}
-
-/* ---- stats ---- */
-
-struct group {
-	char             key[GS_CASE_ID_MAX_BYTES + 1];
-	struct gs_counts k;
-};
-
-/* The month (or day) a case was reported, local time: "2026-11-24". */
-static void
-case_day(const Gs__Case *c, char *buf, size_t cap)
-{
-	char when[32];
-
-	gs_hlc_format(c->created_hlc, when, sizeof(when));
-	snprintf(buf, cap, "%.10s", when);
-}
-
-static void
-group_key(const Gs__Case *c, const char *by, char *out, size_t cap)
-{
-	char parent[GS_PATH_MAX_BYTES + 1];
-
-	if (by == NULL)
-		snprintf(out, cap, "%s", "total");
-	else if (strcmp(by, "category") == 0)
-		snprintf(out, cap, "%s", c->category);
-	else if (strcmp(by, "town") == 0 && gs_path_depth(c->owner) >= 3 &&
-	    gs_path_parent(c->owner, parent, sizeof(parent)) == 0)
-		snprintf(out, cap, "%s", parent);
-	else
-		snprintf(out, cap, "%s", c->owner);
-}
-
-static void
-print_counts_json(struct gs_json *j, const struct gs_counts *k)
-{
-	double v;
-
-	gs_json_key(j, "received"); gs_json_u64(j, k->received);
-	gs_json_key(j, "open"); gs_json_u64(j, k->open);
-	gs_json_key(j, "settled"); gs_json_u64(j, k->settled);
-	gs_json_key(j, "settled_village"); gs_json_u64(j, k->settled_village);
-	gs_json_key(j, "settled_town"); gs_json_u64(j, k->settled_town);
-	gs_json_key(j, "settled_county"); gs_json_u64(j, k->settled_county);
-	gs_json_key(j, "overdue"); gs_json_u64(j, k->overdue);
-	gs_json_key(j, "disputes_settled"); gs_json_u64(j, k->disputes_settled);
-	gs_json_key(j, "mediated"); gs_json_u64(j, k->mediated);
-	gs_json_key(j, "assignments_due"); gs_json_u64(j, k->assignments_due);
-	gs_json_key(j, "acked_on_time"); gs_json_u64(j, k->acked_on_time);
-	gs_json_key(j, "followed_up"); gs_json_u64(j, k->followed_up);
-	gs_json_key(j, "satisfied"); gs_json_u64(j, k->satisfied);
-	gs_json_key(j, "rates");
-	gs_json_obj_open(j);
-	for (int r = 0; r < GS_RATE__COUNT; r++) {
-		gs_json_key(j, gs_rate_name(r));
-		if (gs_rate(k, r, &v))
-			gs_json_num4(j, v);
-		else
-			gs_json_null(j);
-	}
-	gs_json_obj_close(j);
-}
-
-static void
-print_rate_cell(const struct gs_counts *k, enum gs_rate r, bool csv)
-{
-	double v;
-
-	if (!gs_rate(k, r, &v))
-		printf(csv ? "," : " %7s", csv ? "" : "-");
-	else if (csv)
-		printf(",%.4f", v);
-	else
-		printf(" %6.1f%%", v * 100);
-}
-
-static void
-print_counts_row(const char *key, const struct gs_counts *k, bool csv)
-{
-	if (csv)
-		printf("%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, key,
-		    k->received, k->settled, k->open, k->overdue);
-	else
-		printf("%-30s %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64,
-		    key, k->received, k->settled, k->open, k->overdue);
-	for (int r = 0; r < GS_RATE__COUNT; r++)
-		print_rate_cell(k, r, csv);
-	printf("\n");
-}
-
-/* YYYY, YYYY-MM or YYYY-MM-DD, digits where digits belong. */
-static bool
-period_valid(const char *p)
-{
-	static const char *const shapes[] = { "dddd", "dddd-dd", "dddd-dd-dd" };
-
-	for (size_t i = 0; i < 3; i++) {
-		const char *sh = shapes[i];
-		size_t k;
-
-		if (strlen(p) != strlen(sh))
-			continue;
-		for (k = 0; sh[k]; k++)
-			if (sh[k] == 'd' ? (p[k] < '0' || p[k] > '9') : p[k] != '-')
-				break;
-		if (sh[k] == '\0')
-			return true;
-	}
-	return false;
-}
-
-static int
-cmd_stats(struct args *a)
-{
-	const char *period = arg(a, "period"), *by = arg(a, "by");
-	bool csv = has(a, "csv");
-	struct group *g = NULL;
-	struct gs_counts total;
-	size_t ng = 0;
-	gs_txn *t = NULL;
-	gs_cursor *cur = NULL;
-	gs_val k, v;
-	uint64_t now = gs_hlc_now_ms();
-	struct gs_json j;
-	int rc;
-
-	if (period && !period_valid(period))
-		return usage_error("--period must be YYYY, YYYY-MM or YYYY-MM-DD");
-	if (by && strcmp(by, "village") && strcmp(by, "town") &&
-	    strcmp(by, "category"))
-		return usage_error("--by must be village, town or category");
-	if (csv && a->json)
-		return usage_error("give --json or --csv, not both");
-	if ((rc = open_node(a)) != 0)
-		return rc;
-	memset(&total, 0, sizeof(total));
-	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
-	    (rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0) {
-		gs_txn_abort(&t);
-		return fail("%s", gs_strerror(rc));
-	}
-	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
-	    rc = gs_cursor_next(cur, &k, &v)) {
-		Gs__Case *c = gs__case__unpack(NULL, v.len, v.data);
-		char day[16], key[GS_CASE_ID_MAX_BYTES + 1];
-		size_t i;
-
-		if (c == NULL)
-			continue;
-		case_day(c, day, sizeof(day));
-		if (c->status != GS__STATUS__STATUS_UNSET &&
-		    (period == NULL || strncmp(day, period, strlen(period)) == 0)) {
-			group_key(c, by, key, sizeof(key));
-			for (i = 0; i < ng && strcmp(g[i].key, key) != 0; i++)
-				;
-			if (i == ng) {
-				struct group *ngp = realloc(g, (ng + 1) * sizeof(*g));
-
-				if (ngp == NULL) {
-					gs__case__free_unpacked(c, NULL);
-					rc = GS_ENOMEM;
-					break;
-				}
-				g = ngp;
-				memset(&g[ng], 0, sizeof(g[ng]));
-				snprintf(g[ng].key, sizeof(g[ng].key), "%s", key);
-				ng++;
-			}
-			gs_counts_add(&g[i].k, c, now);
-			gs_counts_add(&total, c, now);
-		}
-		gs__case__free_unpacked(c, NULL);
-	}
-	gs_cursor_close(&cur);
-	gs_txn_abort(&t);
-	if (rc != GS_ENOTFOUND && rc != 0) {
-		free(g);
-		return fail("%s", gs_strerror(rc));
-	}
-	if (a->json) {
-		gs_json_init(&j, stdout);
-		gs_json_obj_open(&j);
-		gs_json_key(&j, "node"); gs_json_str(&j, gs_node_path(a->node));
-		gs_json_key(&j, "period"); gs_json_str(&j, period ? period : "");
-		gs_json_key(&j, "by"); gs_json_str(&j, by ? by : "");
-		gs_json_key(&j, "groups");
-		gs_json_arr_open(&j);
-		for (size_t i = 0; by && i < ng; i++) {
-			gs_json_obj_open(&j);
-			gs_json_key(&j, "key"); gs_json_str(&j, g[i].key);
-			if (strcmp(by, "category") == 0) {
-				gs_json_key(&j, "label");
-				gs_json_str(&j, gs_category_label(g[i].key));
-			}
-			print_counts_json(&j, &g[i].k);
-			gs_json_obj_close(&j);
-		}
-		gs_json_arr_close(&j);
-		gs_json_key(&j, "total");
-		gs_json_obj_open(&j);
-		print_counts_json(&j, &total);
-		gs_json_obj_close(&j);
-		gs_json_obj_close(&j);
-		gs_json_end(&j);
-	} else {
-		if (csv)
-			printf("group,received,settled,open,overdue");
-		else
-			printf("%-30s %5s %5s %5s %5s", "分组 group", "受理",
-			    "办结", "在办", "逾期");
-		for (int r = 0; r < GS_RATE__COUNT; r++)
-			printf(csv ? ",%s" : " %s", csv ? gs_rate_name(r) :
-			    gs_rate_label(r));
-		printf("\n");
-		for (size_t i = 0; by && i < ng; i++)
-			print_counts_row(strcmp(by, "category") == 0 ?
-			    gs_category_label(g[i].key) : g[i].key, &g[i].k, csv);
-		print_counts_row(csv ? "total" : "合计 total", &total, csv);
-	}
-	free(g);
 	return 0;
 }
 
@@ -1693,20 +1452,20 @@ static int
 cmd_run(struct args *a)
 {
 	struct gs_config c;
-	const char *file = arg(a, "config");
+	const char *file = cli_arg(a, "config");
 	char err[512];
 	int rc;
 
 	if (file == NULL)
-		return usage_error("--config FILE is required (see docs/protocol.md "
+		return cli_usage("--config FILE is required (see docs/protocol.md "
 		    "and deploy/ for examples)");
 	if ((rc = gs_config_load(file, &c, err, sizeof(err))) != 0)
-		return rc == GS_EIO ? fail("%s", err) : usage_error("%s", err);
-	if ((rc = open_node(a)) != 0)
+		return rc == GS_EIO ? cli_fail("%s", err) : cli_usage("%s", err);
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
-	rc = gs_daemon_run(a->node, data_dir(a), &c, err, sizeof(err));
+	rc = gs_daemon_run(a->node, cli_data_dir(a), &c, err, sizeof(err));
 	if (rc != 0)
-		return fail("%s", err[0] ? err : gs_strerror(rc));
+		return cli_fail("%s", err[0] ? err : gs_strerror(rc));
 	return 0;
 }
 
@@ -1738,13 +1497,13 @@ cmd_peers(struct args *a)
 	char b1[32], b2[32];
 	int rc;
 
-	if ((rc = open_node(a)) != 0)
+	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
 	    (rc = gs_feed_last(t, &feed)) != 0 ||
 	    (rc = gs_cursor_open(t, GS_DB_LINKS, &cur)) != 0) {
 		gs_txn_abort(&t);
-		return fail("%s", gs_strerror(rc));
+		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
 		gs_json_init(&j, stdout);
@@ -1889,10 +1648,29 @@ static const struct verb verbs[] = {
 	{ "import", cmd_import, "", 1, "import --data DIR FILE [--json]",
 	  "Apply an export file; safe to repeat." },
 	{ "stats", cmd_stats, "period= by= csv", 0,
-	  "stats --data DIR [--period YYYY-MM] [--by village|town|category] "
+	  "stats --data DIR [--period YYYY[-MM[-DD]]] [--by village|town|category] "
 	  "[--json|--csv]",
 	  "Counts and rates (诉求办结率, 调解成功率, 按时报到率, 满意率, 村内/镇内化解率, "
-	  "矛盾不上交率) over the cases this node holds; formulas in README.md." },
+	  "矛盾不上交率, 分级化解率) of the cases reported in a period; at the county, "
+	  "the sum of the towns' signed rollups. Formulas in README.md." },
+	{ "rollup", cmd_rollup, "", 0, "rollup --data DIR [--json]",
+	  "A town signs the rollups whose counts changed (its daemon does this "
+	  "every [policy] rollup_seconds); for towns that sync by file." },
+	{ "notices", cmd_notices, "", 0, "notices --data DIR [--json]",
+	  "List the notices this node holds, newest first, with who has read "
+	  "them (已阅) among the villages below this node." },
+	{ "read", cmd_read, "note= actor=", 1, "read --data DIR NOTICE [--note TEXT]",
+	  "Acknowledge a notice from above (已阅回执); the receipt travels up to "
+	  "its issuer. Reading twice keeps the first receipt." },
+	{ "check", cmd_check, "period= found= note= actor=", 0,
+	  "check --data DIR --found N [--period YYYY-MM] [--note TEXT]",
+	  "File the village's monthly check report (排查报告); --found 0 is a zero "
+	  "report (零报告). Filing again for a month replaces the earlier one." },
+	{ "checks", cmd_checks, "period=", 0,
+	  "checks --data DIR [--period YYYY-MM] [--json]",
+	  "Which villages below this node filed their check report for the month "
+	  "(default: this month), zero reports, late ones, and the reporting rate. "
+	  "Due day: [check] due_day in DIR/deadlines.ini (default 25)." },
 	{ "run", cmd_run, "config=", 0, "run --data DIR --config FILE",
 	  "Run the node's daemon: live sync with its parent and children over "
 	  "ZeroMQ until SIGTERM or Ctrl-C." },
@@ -1932,14 +1710,14 @@ missing_positional(const struct verb *v, int have)
 				upper = false;
 		if (upper && !(plen >= 2 && (strncmp(prev, "--", 2) == 0 ||
 		    strncmp(prev, "[--", 3) == 0)) && seen++ == have)
-			return usage_error("%.*s is required", (int)l, p);
+			return cli_usage("%.*s is required", (int)l, p);
 		prev = p;
 		plen = l;
 		p += l;
 		while (*p == ' ')
 			p++;
 	}
-	return usage_error("missing argument");
+	return cli_usage("missing argument");
 }
 
 int
@@ -1963,7 +1741,7 @@ gs_cli_main(int argc, char **argv)
 	}
 	cli_verb = a.verb;
 	rc = parse(&a, argc - 2, argv + 2);
-	if (rc == 0 && has(&a, "help")) {
+	if (rc == 0 && cli_has(&a, "help")) {
 		printf("usage: gridnode %s\n\n%s\n\n"
 		    "  --data DIR    the node's data directory (or GRIDNODE_DATA)\n"
 		    "  --json        machine-readable output\n", a.verb->usage,

@@ -28,6 +28,7 @@ gs_config_defaults(struct gs_config *c)
 	c->timeout_ms = 5000;
 	c->batch_max = 256;
 	c->window = 4;
+	c->rollup_seconds = 60;
 }
 
 static bool
@@ -114,6 +115,19 @@ handler(void *user, const char *section, const char *name, const char *value)
 	} else if (strcmp(section, "link") == 0 && strcmp(name, "window") == 0) {
 		ok = parse_u32(value, 1, 64, &c->window);
 		want = "1..64";
+	} else if (strcmp(section, "policy") == 0 &&
+	    strcmp(name, "auto_whistle_hours") == 0) {
+		char *end;
+
+		errno = 0;
+		c->auto_whistle_hours = strtod(value, &end);
+		ok = *value != '\0' && *end == '\0' && errno == 0 &&
+		    c->auto_whistle_hours >= 0 && c->auto_whistle_hours <= 8784;
+		want = "hours from 0 (off) to 8784";
+	} else if (strcmp(section, "policy") == 0 &&
+	    strcmp(name, "rollup_seconds") == 0) {
+		ok = parse_u32(value, 0, 86400, &c->rollup_seconds);
+		want = "0 (off) .. 86400";
 	} else {
 		snprintf(p->err, p->errcap, "unknown setting [%s] %s", section,
 		    name);
@@ -186,6 +200,8 @@ deadline_handler(void *user, const char *section, const char *name,
 	struct deadlines *d = user;
 	double h;
 
+	if (strcmp(section, "check") == 0)
+		return 1;   /* gs_config_check_due_day reads it */
 	if (gs_category_find(section) == NULL ||
 	    strcmp(gs_category_find(section)->key, section) != 0) {
 		snprintf(d->err, d->errcap, "[%s] is not a category key", section);
@@ -223,6 +239,55 @@ gs_config_deadlines(const char *file, const char *category, double *ack,
 	line = ini_parse(file, deadline_handler, &d);
 	if (line == -1)
 		return 0;   /* no file: the table's defaults */
+	if (line != 0) {
+		char tmp[200];
+
+		snprintf(tmp, sizeof(tmp), "%s", err[0] ? err : "syntax error");
+		snprintf(err, errcap, "%s line %d: %s", file, line, tmp);
+		return GS_EINVAL;
+	}
+	return 0;
+}
+
+struct due_day {
+	int    *day;
+	char   *err;
+	size_t  errcap;
+};
+
+static int
+due_day_handler(void *user, const char *section, const char *name,
+    const char *value)
+{
+	struct due_day *d = user;
+	char *end;
+	long v;
+
+	if (strcmp(section, "check") != 0)
+		return 1;   /* the categories' deadlines: gs_config_deadlines */
+	errno = 0;
+	v = strtol(value, &end, 10);
+	if (strcmp(name, "due_day") != 0 || *value == '\0' || *end != '\0' ||
+	    errno != 0 || v < 1 || v > 28) {
+		snprintf(d->err, d->errcap, "[check] %s = '%s': want due_day, "
+		    "a day of the month from 1 to 28", name, value);
+		return 0;
+	}
+	*d->day = (int)v;
+	return 1;
+}
+
+int
+gs_config_check_due_day(const char *file, int *day, char *err, size_t errcap)
+{
+	struct due_day d = { day, err, errcap };
+	int line;
+
+	*day = GS_CHECK_DUE_DAY_DEFAULT;
+	err[0] = '\0';
+	line = ini_parse(file, due_day_handler, &d);
+	if (line == -1)
+		return 0;
 	if (line != 0) {
 		char tmp[200];
 

@@ -23,6 +23,7 @@
 #include "gs/error.h"
 #include "gs/hlc.h"
 #include "gs/path.h"
+#include "gs/policy.h"
 #include "gs/sync.h"
 #include "gs/trust.h"
 
@@ -44,6 +45,7 @@ struct daemon {
 	uint8_t           cpk[32], csk[32];   /* Curve25519, from Ed25519 */
 	uint64_t          pub_upto;
 	uint64_t          last_auth_log_ms;
+	uint64_t          next_whistle_ms, next_rollup_ms;
 };
 
 static void
@@ -661,6 +663,45 @@ zmqerr:
 	return GS_EIO;
 }
 
+#define POLICY_WHISTLE_EVERY_MS 1000
+
+/* The town's own changes (policy.h), each on its timer. A store error
+ * stops the daemon like any other; anything else is logged and retried on
+ * the next turn. */
+static int
+policy_tick(struct daemon *d, uint64_t now)
+{
+	const struct gs_config *c = d->cfg;
+	char err[256];
+	size_t n;
+	int rc = 0;
+
+	if (c->auto_whistle_hours > 0 && now >= d->next_whistle_ms) {
+		d->next_whistle_ms = now + POLICY_WHISTLE_EVERY_MS;
+		rc = gs_policy_auto_whistle(d->node,
+		    (uint64_t)(c->auto_whistle_hours * 3600000.0), now, &n, err,
+		    sizeof(err));
+		if (n > 0)
+			logmsg("info", "auto-whistled %zu overdue case%s to the "
+			    "level above", n, n == 1 ? "" : "s");
+		if (rc != 0 && rc != GS_EFULL && rc != GS_EIO) {
+			logmsg("warn", "%s", err);
+			rc = 0;
+		}
+	}
+	if (rc == 0 && c->rollup_seconds > 0 && now >= d->next_rollup_ms) {
+		d->next_rollup_ms = now + (uint64_t)c->rollup_seconds * 1000u;
+		rc = gs_policy_rollups(d->node, now, &n, err, sizeof(err));
+		if (n > 0)
+			logmsg("info", "signed %zu rollup%s", n, n == 1 ? "" : "s");
+		if (rc != 0 && rc != GS_EFULL && rc != GS_EIO) {
+			logmsg("warn", "%s", err);
+			rc = 0;
+		}
+	}
+	return rc;
+}
+
 static void
 close_sockets(struct daemon *d)
 {
@@ -758,6 +799,8 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 					control_drain(&d);
 			}
 		}
+		if (rc == 0)
+			rc = policy_tick(&d, gs_hlc_now_ms());
 		if (rc == 0)
 			rc = gs_sync_tick(d.sync, gs_hlc_now_ms());
 		if (rc == 0)

@@ -555,9 +555,11 @@ summary(const Gs__Case *c, const struct gs_fold_item *it, int applied)
 		break;
 	case GS__CHANGE__BODY_WHISTLE:
 		if (applied)
-			s = fmt("%s至 %s", gs_kind_label(kind), c->level);
+			s = fmt("%s%s至 %s", ch->whistle->automatic ? "逾期自动" :
+			    "", gs_kind_label(kind), c->level);
 		else
-			s = fmt("%s", gs_kind_label(kind));
+			s = fmt("%s%s", ch->whistle->automatic ? "逾期自动" : "",
+			    gs_kind_label(kind));
 		break;
 	case GS__CHANGE__BODY_DISPATCH:
 		s = fmt("%s %s", gs_kind_label(kind),

@@ -19,22 +19,34 @@ is_dispute(const char *category)
 	return false;
 }
 
-bool
-gs_case_overdue(const Gs__Case *c, uint64_t now)
+uint64_t
+gs_case_overdue_since(const Gs__Case *c, uint64_t now)
 {
+	uint64_t since = 0;
+
 	if (c->status != GS__STATUS__OPEN && c->status != GS__STATUS__DISPATCHED)
-		return false;
+		return 0;
 	for (size_t i = 0; i < c->n_assignments; i++) {
 		const Gs__Assignment *a = c->assignments[i];
+		uint64_t d[2] = { 0, 0 };
 
 		if (a->acked_hlc == 0 && a->ack_deadline_ms != 0 &&
 		    now > a->ack_deadline_ms)
-			return true;
+			d[0] = a->ack_deadline_ms;
 		if (a->resolved_hlc == 0 && a->resolve_deadline_ms != 0 &&
 		    now > a->resolve_deadline_ms)
-			return true;
+			d[1] = a->resolve_deadline_ms;
+		for (int k = 0; k < 2; k++)
+			if (d[k] != 0 && (since == 0 || d[k] < since))
+				since = d[k];
 	}
-	return false;
+	return since;
+}
+
+bool
+gs_case_overdue(const Gs__Case *c, uint64_t now)
+{
+	return gs_case_overdue_since(c, now) != 0;
 }
 
 void
@@ -50,6 +62,12 @@ gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now)
 		k->open++;
 	if (gs_case_overdue(c, now))
 		k->overdue++;
+	switch (c->severity) {
+	case GS__SEVERITY__SIMPLE:  k->simple++; break;
+	case GS__SEVERITY__COMPLEX: k->complex++; break;
+	case GS__SEVERITY__HARD:    k->hard++; break;
+	default: break;
+	}
 	if (settled) {
 		int d = gs_path_depth(c->level);
 
@@ -61,6 +79,15 @@ gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now)
 			k->settled_town++;
 		else
 			k->settled_county++;
+		/* The level a grade expects, as a depth: 简单 3 (village),
+		 * 复杂 2 (town), 疑难 1 (county); settled at that depth or
+		 * deeper is as graded. */
+		if (c->severity >= GS__SEVERITY__SIMPLE &&
+		    c->severity <= GS__SEVERITY__HARD) {
+			k->graded_settled++;
+			if (d >= 4 - (int)c->severity)
+				k->settled_as_graded++;
+		}
 		if (is_dispute(c->category)) {
 			k->disputes_settled++;
 			if (c->outcome == GS__OUTCOME__MEDIATED)
@@ -85,6 +112,38 @@ gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now)
 		    c->satisfaction == GS__SATISFACTION__BASIC)
 			k->satisfied++;
 	}
+}
+
+static const char *const count_names[] = {
+	"received", "open", "settled", "settled_village", "settled_town",
+	"settled_county", "overdue", "disputes_settled", "mediated",
+	"assignments_due", "acked_on_time", "followed_up", "satisfied",
+	"simple", "complex", "hard", "graded_settled", "settled_as_graded",
+};
+
+/* The names follow struct gs_counts' field order; keep them in step. */
+_Static_assert(sizeof(count_names) / sizeof(count_names[0]) == GS_COUNTS_N,
+    "one name per field of struct gs_counts");
+
+const char *
+gs_counts_name(size_t i)
+{
+	return i < GS_COUNTS_N ? count_names[i] : NULL;
+}
+
+int
+gs_counts_find(const char *name)
+{
+	for (size_t i = 0; i < GS_COUNTS_N; i++)
+		if (strcmp(name, count_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+uint64_t *
+gs_counts_at(struct gs_counts *k, size_t i)
+{
+	return i < GS_COUNTS_N ? (uint64_t *)k + i : NULL;
 }
 
 void
@@ -124,6 +183,8 @@ gs_rate(const struct gs_counts *k, enum gs_rate r, double *out)
 		return ratio(k->settled_village + k->settled_town, k->settled, out);
 	case GS_RATE_NOT_PASSED_UP:
 		return ratio(k->settled - k->settled_county, k->settled, out);
+	case GS_RATE_AS_GRADED:
+		return ratio(k->settled_as_graded, k->graded_settled, out);
 	default:
 		return false;
 	}
@@ -139,6 +200,7 @@ static const struct {
 	[GS_RATE_IN_VILLAGE]    = { "in_village", "村内化解率" },
 	[GS_RATE_IN_TOWN]       = { "in_town", "镇内化解率" },
 	[GS_RATE_NOT_PASSED_UP] = { "not_passed_up", "矛盾不上交率" },
+	[GS_RATE_AS_GRADED]     = { "as_graded", "分级化解率" },
 };
 
 const char *

@@ -16,7 +16,12 @@ gs_scope_visible(const char *path, const Gs__Change *c, const char *signer,
 	case GS__CHANGE__BODY_NOTICE:
 		return gs_path_within(signer, path);
 	case GS__CHANGE__BODY_ROLLUP:
+	case GS__CHANGE__BODY_CHECK:
 		return gs_path_is_ancestor(path, signer);
+	case GS__CHANGE__BODY_RECEIPT:
+		/* Up from the reader, as far as the notice's issuer. */
+		return gs_path_is_ancestor(path, signer) &&
+		    gs_path_within(c->receipt->issuer, path);
 	default:
 		return cs != NULL && gs_case_visible_to(cs, path);
 	}

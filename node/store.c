@@ -54,6 +54,7 @@ static const struct {
 	[GS_DB_META]    = { "meta", 0 },
 	[GS_DB_CHECKPOINTS] = { "checkpoints", 0 },
 	[GS_DB_LINKS]   = { "links", 0 },
+	[GS_DB_RECORDS] = { "records", MDB_DUPSORT },
 };
 
 static const char schema_key[] = "schema";

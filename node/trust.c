@@ -176,6 +176,17 @@ gs_trust_check(const char *signer, const Gs__Change *c,
 			return GS_EAUTH;
 		}
 		return 0;
+	case GS__CHANGE__BODY_RECEIPT:
+		if (is_area(c->receipt->issuer) &&
+		    gs_path_is_ancestor(c->receipt->issuer, signer))
+			return 0;
+		*why = "only a node below a notice's issuer may sign its receipt";
+		return GS_EAUTH;
+	case GS__CHANGE__BODY_CHECK:
+		if (is_area(signer) && gs_path_depth(signer) >= 3)
+			return 0;
+		*why = "only a village may file a check report";
+		return GS_EAUTH;
 	default:
 		return check_case(signer, c, why);
 	}
@@ -504,4 +515,74 @@ gs_roster_path_of(gs_txn *t, const uint8_t *key, char *path, size_t cap)
 	}
 	gs_cursor_close(&c);
 	return rc;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+int
+gs_roster_areas_below(gs_txn *t, const char *under, int min_depth,
+    char (**paths)[GS_PATH_MAX_BYTES + 1], size_t *n)
+{
+	char (*out)[GS_PATH_MAX_BYTES + 1] = NULL;
+	size_t cnt = 0, cap = 0, i, j;
+	gs_cursor *c = NULL;
+	gs_val k, v;
+	int rc;
+
+	*paths = NULL;
+	*n = 0;
+	if ((rc = gs_cursor_open(t, GS_DB_ROSTER, &c)) != 0)
+		return rc;
+	for (rc = gs_cursor_seek(c, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(c, &k, &v)) {
+		Gs__RosterEntry *e = gs__roster_entry__unpack(NULL, v.len, v.data);
+		bool isvoid = true;
+
+		if (e == NULL)
+			continue;
+		if (e->key.len == GS_KEY_BYTES && !gs_path_is_dept(e->path) &&
+		    gs_path_is_ancestor(under, e->path) &&
+		    gs_path_depth(e->path) >= min_depth &&
+		    (rc = gs_roster_void(t, e->key.data, e->path, 1,
+		    &isvoid)) == 0 && !isvoid) {
+			if (cnt == cap) {
+				size_t ncap = cap ? 2 * cap : 32;
+				void *np = realloc(out, ncap * sizeof(*out));
+
+				if (np == NULL)
+					rc = GS_ENOMEM;
+				else {
+					out = np;
+					cap = ncap;
+				}
+			}
+			if (rc == 0)
+				snprintf(out[cnt++], sizeof(out[0]), "%s", e->path);
+		}
+		gs__roster_entry__free_unpacked(e, NULL);
+		if (rc != 0)
+			break;
+	}
+	gs_cursor_close(&c);
+	if (rc != 0 && rc != GS_ENOTFOUND) {
+		free(out);
+		return rc;
+	}
+	if (cnt > 1)
+		qsort(out, cnt, sizeof(out[0]), path_cmp);
+	/* One path may have several keys (a re-enrolled terminal). */
+	for (i = j = 0; i < cnt; i++)
+		if (j == 0 || strcmp(out[j - 1], out[i]) != 0)
+			memmove(out[j++], out[i], sizeof(out[0]));
+	if (j == 0) {
+		free(out);
+		out = NULL;
+	}
+	*paths = out;
+	*n = j;
+	return 0;
 }

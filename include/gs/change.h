@@ -29,6 +29,7 @@
 #define GS_TEXT_MAX_BYTES      4000  /* descriptions, notes, reasons, bodies */
 #define GS_NAME_MAX_BYTES        64  /* actor, reporter, grid, category, period */
 #define GS_ROLLUP_COUNTS_MAX    256
+#define GS_CHECK_FOUND_MAX   100000  /* problems in one village's monthly check */
 
 /* A decoded, size-checked envelope. `change` points into `msg` and lives as
  * long as it; clear with gs_envelope_clear. */
@@ -90,6 +91,11 @@ int gs_change_is_case_kind(int kind);
  * label ("上报", "吹哨" ...). kind is a GS__CHANGE__BODY_* value. */
 const char *gs_kind_name(int kind);
 const char *gs_kind_label(int kind);
+
+/* A statistics period: "YYYY", "YYYY-MM" or "YYYY-MM-DD" with a month in
+ * 01-12 and a day in 01-31. Returns its length (4, 7 or 10), or 0 when p
+ * is none of these. */
+int gs_period_valid(const char *p);
 
 /* Hex helpers: gs_hex writes 2*len chars and a NUL into out. gs_unhex
  * parses exactly len bytes: 0 or GS_EINVAL. */

@@ -13,6 +13,11 @@
  *     timeout_ms   = 5000              ; silence before a link counts as down
  *     batch_max    = 256               ; envelopes per batch
  *     window       = 4                 ; unacked batches in flight
+ *     [policy]                           ; a town's daemon (policy.h)
+ *     auto_whistle_hours = 0             ; whistle a case to the county when
+ *                                        ; overdue this long; 0 = never
+ *     rollup_seconds     = 60            ; how often to re-count and sign
+ *                                        ; changed rollups; 0 = never
  *
  * Pure parsing: no sockets, no store.
  */
@@ -35,6 +40,8 @@ struct gs_config {
 	uint32_t timeout_ms;
 	uint32_t batch_max;
 	uint32_t window;
+	double   auto_whistle_hours;
+	uint32_t rollup_seconds;
 };
 
 /* Fills c with defaults, then reads file. On failure returns GS_EIO
@@ -55,6 +62,14 @@ int gs_config_load(const char *file, struct gs_config *c, char *err,
  * is malformed; an unknown category gives the "other" row. */
 int gs_config_deadlines(const char *file, const char *category,
     double *ack_hours, double *resolve_hours, char *err, size_t errcap);
+
+#define GS_CHECK_DUE_DAY_DEFAULT 25
+
+/* The day of the month by which villages file their monthly check report
+ * (排查报告): [check] due_day in the same file (1-28), else
+ * GS_CHECK_DUE_DAY_DEFAULT. 0, or GS_EINVAL with a sentence in err. */
+int gs_config_check_due_day(const char *file, int *day, char *err,
+    size_t errcap);
 
 /* Defaults only. */
 void gs_config_defaults(struct gs_config *c);

@@ -16,6 +16,9 @@
  *   镇内化解率 in town        = settled at a village or town level / settled
  *                              (小事不出村、大事不出镇)
  *   矛盾不上交率 not passed up = settled without reaching the county / settled
+ *   分级化解率 as graded      = graded cases settled at or below the level
+ *                              their grade expects (简单 village, 复杂 town,
+ *                              疑难 county) / graded cases settled
  *
  * A rate whose denominator is 0 is undefined and reported as such, never
  * as 0 or 100 %. Pure functions; thread safe.
@@ -37,7 +40,13 @@ struct gs_counts {
 	uint64_t disputes_settled, mediated;
 	uint64_t assignments_due, acked_on_time;
 	uint64_t followed_up, satisfied;   /* satisfied: 满意 or 基本满意 */
+	uint64_t simple, complex, hard;    /* received, by grade */
+	uint64_t graded_settled, settled_as_graded;
 };
+
+/* The counts as an array of named u64s, in struct order: rollups carry
+ * them by name. */
+#define GS_COUNTS_N (sizeof(struct gs_counts) / sizeof(uint64_t))
 
 enum gs_rate {
 	GS_RATE_CLOSURE,
@@ -47,6 +56,7 @@ enum gs_rate {
 	GS_RATE_IN_VILLAGE,
 	GS_RATE_IN_TOWN,
 	GS_RATE_NOT_PASSED_UP,
+	GS_RATE_AS_GRADED,
 	GS_RATE__COUNT
 };
 
@@ -55,11 +65,21 @@ enum gs_rate {
  * now_ms (unix ms). */
 bool gs_case_overdue(const Gs__Case *c, uint64_t now_ms);
 
+/* The earliest deadline c has missed at now_ms (unix ms), or 0 when it is
+ * not overdue. */
+uint64_t gs_case_overdue_since(const Gs__Case *c, uint64_t now_ms);
+
 /* Adds case c to k. */
 void gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now_ms);
 
 /* Adds b into a. */
 void gs_counts_sum(struct gs_counts *a, const struct gs_counts *b);
+
+/* Name of count i ("received", "settled_village" ...), NULL past the end;
+ * the index of a name, or -1; a pointer to count i of k. */
+const char *gs_counts_name(size_t i);
+int gs_counts_find(const char *name);
+uint64_t *gs_counts_at(struct gs_counts *k, size_t i);
 
 /* The rate r of k: true and *out in [0, 1], or false when undefined. */
 bool gs_rate(const struct gs_counts *k, enum gs_rate r, double *out);

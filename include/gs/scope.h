@@ -2,8 +2,9 @@
  * scope.h: who may hold what (DESIGN.md §4).
  *
  * A case change goes to the nodes in its case's visibility set; Member and
- * Revoke go everywhere; a Notice to the issuer's subtree; a Rollup to the
- * issuer's ancestors. Pure functions.
+ * Revoke go everywhere; a Notice to the issuer's subtree; a Rollup or a
+ * Check to the issuer's ancestors; a notice's Receipt up from the reader
+ * as far as the notice's issuer. Pure functions.
  */
 #ifndef GS_SCOPE_H
 #define GS_SCOPE_H

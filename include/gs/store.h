@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_STORE_SCHEMA_VERSION   3  /* 3: feed values carry the source */
+#define GS_STORE_SCHEMA_VERSION   4  /* 4: the records index */
 #define GS_STORE_MAP_DEFAULT_BYTES ((size_t)1 << 30)  /* 1 GiB */
 #define GS_STORE_MAP_MIN_BYTES     ((size_t)1 << 20)
 
@@ -33,6 +33,7 @@ typedef enum gs_db {
 	GS_DB_META,      /* name -> value */
 	GS_DB_CHECKPOINTS, /* neighbour path -> its feed epoch (16) + upto (u64 BE) */
 	GS_DB_LINKS,     /* neighbour path -> packed Gs__Link */
+	GS_DB_RECORDS,   /* records.h's keys -> hlc + origin + seq + id; dupsort */
 	GS_DB__COUNT
 } gs_db;
 

@@ -20,6 +20,7 @@
 #include <stdint.h>
 
 #include "gridsync.pb-c.h"
+#include "gs/path.h"
 #include "gs/store.h"
 
 /* 0 when a node enrolled at `signer` may ever sign change c; GS_EAUTH with
@@ -62,6 +63,13 @@ int gs_roster_chained(gs_txn *t, const uint8_t *key, const char *path,
  * several are): 0 and key, or GS_ENOTFOUND. A scan of the roster. */
 int gs_roster_find(gs_txn *t, const char *path, uint8_t key[32],
     Gs__RosterEntry **entry);
+
+/* The area paths (not departments) strictly below under, at depth >=
+ * min_depth, where some key is enrolled and not revoked from its first
+ * change: the villages a town or county expects to hear from. *paths is a
+ * malloc'd sorted array without duplicates (free it; NULL when *n is 0). */
+int gs_roster_areas_below(gs_txn *t, const char *under, int min_depth,
+    char (**paths)[GS_PATH_MAX_BYTES + 1], size_t *n);
 
 /* Finds a path key is enrolled at (the first in path order): 0 or
  * GS_ENOTFOUND. */
