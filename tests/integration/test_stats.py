@@ -17,7 +17,7 @@ def test_stats_and_overdue(tree):
     x, s, t = tree["xiazhai"], tree["shangzhai"], tree["cuimu"]
 
     # Settled in the village by mediation; the resident is satisfied.
-    a = x.report("邻里噪音纠纷", category="neighbor")
+    a = x.report("邻里噪音纠纷", category="neighbor", severity="simple")
     x.act("resolve", a, outcome="mediated")
     x.act("followup", a, satisfaction="satisfied")
     # Whistled to the town and dispatched; the ack deadline (0.36 s) passes.
@@ -48,15 +48,18 @@ def test_stats_and_overdue(tree):
                                 "settled_county", "disputes_settled",
                                 "mediated", "assignments_due",
                                 "acked_on_time", "followed_up",
-                                "satisfied")} == {
+                                "satisfied", "simple", "complex",
+                                "graded_settled", "settled_as_graded")} == {
         "received": 3, "open": 1, "settled": 2, "overdue": 1,
         "settled_village": 1, "settled_town": 1, "settled_county": 0,
         "disputes_settled": 2, "mediated": 1, "assignments_due": 1,
-        "acked_on_time": 0, "followed_up": 2, "satisfied": 2}
+        "acked_on_time": 0, "followed_up": 2, "satisfied": 2,
+        "simple": 1, "complex": 0, "graded_settled": 1,
+        "settled_as_graded": 1}
     assert tot["rates"] == {
         "closure": 0.6667, "mediation": 0.5, "ontime_ack": 0.0,
         "satisfaction": 1.0, "in_village": 0.5, "in_town": 1.0,
-        "not_passed_up": 1.0}
+        "not_passed_up": 1.0, "as_graded": 1.0}
 
     by = t.run("stats", "--by", "village", json=True)["groups"]
     assert sorted((g["key"], g["received"], g["settled"]) for g in by) == [
@@ -68,8 +71,9 @@ def test_stats_and_overdue(tree):
     csv = t.run("stats", "--csv").splitlines()
     assert csv[0] == ("group,received,settled,open,overdue,closure,"
                       "mediation,ontime_ack,satisfaction,in_village,in_town,"
-                      "not_passed_up")
-    assert csv[1] == "total,3,2,1,1,0.6667,0.5000,0.0000,1.0000,0.5000,1.0000,1.0000"
+                      "not_passed_up,as_graded")
+    assert csv[1] == ("total,3,2,1,1,0.6667,0.5000,0.0000,1.0000,0.5000,"
+                      "1.0000,1.0000,1.0000")
 
     # A period with no cases: zero counts, undefined rates.
     empty = t.run("stats", "--period", "1999-01", json=True)["total"]
