@@ -740,19 +740,46 @@ cmd_report(struct args *a)
 	if (gs_path_is_dept(owner))
 		return cli_fail("a department cannot own a case; report at a village "
 		    "or use --for");
-	if (gs_case_id_new(owner, gs_hlc_now_ms(), case_id, sizeof(case_id)))
-		return cli_fail("cannot make a case id for %s", owner);
 	r.category = (char *)(uintptr_t)k->key;
 	r.title = (char *)(uintptr_t)title;
-	r.description = (char *)(uintptr_t)(cli_arg(a, "desc") ? cli_arg(a, "desc") : "");
-	r.grid = (char *)(uintptr_t)(cli_arg(a, "grid") ? cli_arg(a, "grid") : "");
-	r.reporter = (char *)(uintptr_t)(cli_arg(a, "reporter") ?
-	    cli_arg(a, "reporter") : "");
+	r.description = (char *)(uintptr_t)cli_opt(a, "desc");
+	r.grid = (char *)(uintptr_t)cli_opt(a, "grid");
+	r.reporter = (char *)(uintptr_t)cli_opt(a, "reporter");
 	r.severity = s;
 	c.body_case = GS__CHANGE__BODY_REPORT;
 	c.report = &r;
 	c.case_id = case_id;
-	return cli_write(a, &c, true);
+	if (!cli_has(a, "subtree")) {
+		if (gs_case_id_new(owner, gs_hlc_now_ms(), case_id,
+		    sizeof(case_id)))
+			return cli_fail("cannot make a case id for %s", owner);
+		return cli_write(a, &c, true);
+	}
+	/* 社区派单: one task per village below owner, each with its own
+	 * case and code for life (一案一码). */
+	{
+		char (*villages)[GS_PATH_MAX_BYTES + 1] = NULL;
+		size_t nv = 0;
+		gs_txn *t = NULL;
+
+		if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) == 0)
+			rc = gs_roster_areas_below(t, owner, 3, &villages, &nv);
+		gs_txn_abort(&t);
+		if (rc != 0)
+			return cli_fail("%s", gs_strerror(rc));
+		if (nv == 0)
+			rc = cli_fail("no villages are enrolled below %s", owner);
+		for (size_t i = 0; i < nv && rc == 0; i++) {
+			if (gs_case_id_new(villages[i], gs_hlc_now_ms(), case_id,
+			    sizeof(case_id)))
+				rc = cli_fail("cannot make a case id for %s",
+				    villages[i]);
+			else
+				rc = cli_write(a, &c, true);
+		}
+		free(villages);
+		return rc;
+	}
 }
 
 const char *
@@ -1589,10 +1616,12 @@ static const struct verb verbs[] = {
 	  "revoke --data DIR PUBKEY --after-seq N [--reason TEXT]",
 	  "Revoke a child's key: its changes with seq > N become void everywhere." },
 	{ "report", cmd_report,
-	  "category= title= desc= grid= reporter= severity= for= actor=", 0,
+	  "category= title= desc= grid= reporter= severity= for= subtree actor=", 0,
 	  "report --data DIR --category KEY --title T [--desc D] [--grid G] "
-	  "[--reporter R] [--severity simple|complex|hard] [--for VILLAGE]",
-	  "Report a new case (上报); prints its case id." },
+	  "[--reporter R] [--severity simple|complex|hard] [--for PATH [--subtree]]",
+	  "Report a new case (上报); prints its case id. --for assigns it down to a "
+	  "village below this node (派单); with --subtree, one task per village "
+	  "below PATH (or below this node), one case id per line." },
 	{ "progress", cmd_case_verb, "note= " CASE_OPTS, 1,
 	  "progress --data DIR CASE --note TEXT", "Add a progress note (进展)." },
 	{ "whistle", cmd_case_verb, "reason= " CASE_OPTS, 1,

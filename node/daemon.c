@@ -663,7 +663,16 @@ zmqerr:
 	return GS_EIO;
 }
 
-#define POLICY_WHISTLE_EVERY_MS 1000
+/* How often to look for cases due an auto-whistle: a tenth of the limit,
+ * within [200 ms, 60 s] — a scan reads every case, and an hours-long
+ * limit does not need second-by-second checks. */
+static uint64_t
+whistle_every_ms(uint64_t after_ms)
+{
+	uint64_t e = after_ms / 10;
+
+	return e < 200 ? 200 : e > 60000 ? 60000 : e;
+}
 
 /* The town's own changes (policy.h), each on its timer. A store error
  * stops the daemon like any other; anything else is logged and retried on
@@ -677,9 +686,10 @@ policy_tick(struct daemon *d, uint64_t now)
 	int rc = 0;
 
 	if (c->auto_whistle_hours > 0 && now >= d->next_whistle_ms) {
-		d->next_whistle_ms = now + POLICY_WHISTLE_EVERY_MS;
-		rc = gs_policy_auto_whistle(d->node,
-		    (uint64_t)(c->auto_whistle_hours * 3600000.0), now, &n, err,
+		uint64_t after = (uint64_t)(c->auto_whistle_hours * 3600000.0);
+
+		d->next_whistle_ms = now + whistle_every_ms(after);
+		rc = gs_policy_auto_whistle(d->node, after, now, &n, err,
 		    sizeof(err));
 		if (n > 0)
 			logmsg("info", "auto-whistled %zu overdue case%s to the "
