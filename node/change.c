@@ -251,8 +251,11 @@ validate_body(const Gs__Change *c, const char **why)
 		CHECK_STR(c->notice->body, GS_TEXT_MAX_BYTES, false, "body");
 		break;
 	case GS__CHANGE__BODY_ROLLUP:
-		CHECK_STR(c->rollup->period, GS_NAME_MAX_BYTES, false,
-		    "period");
+		/* Summed by prefix of the period: a month rollup would count
+		 * on top of its days. */
+		if (c->rollup->period == NULL ||
+		    gs_period_valid(c->rollup->period) != 10)
+			FAIL("rollup's period is not a day, YYYY-MM-DD");
 		/* The subject is a node path, so it gets a path's room. */
 		CHECK_STR(c->rollup->subject, GS_PATH_MAX_BYTES, false,
 		    "subject");

@@ -114,7 +114,7 @@ gs_policy_auto_whistle(gs_node *node, uint64_t after_ms, uint64_t now_ms,
 	err[0] = '\0';
 	if (n)
 		*n = 0;
-	if (gs_path_depth(self) < 2 || gs_path_is_dept(self))
+	if (gs_path_depth(self) != 2 || gs_path_is_dept(self))
 		return 0;
 	if ((rc = gs_txn_begin(gs_node_store(node), 0, &t)) != 0)
 		goto out;

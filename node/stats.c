@@ -446,11 +446,22 @@ check_signed(void *arg, const uint8_t *id, const Gs__Change *c)
 		}
 		return 0;
 	}
-	if (old->n_counts == 0 || gs_path_valid(old->subject) != 0)
+	if (old->n_counts == 0 || !gs_path_is_ancestor(d->self, old->subject) ||
+	    gs_path_is_dept(old->subject))
 		return 0;
 	if ((r = rollup_new(old->subject, old->period)) == NULL)
 		return GS_ENOMEM;
 	return due_push(d, r);
+}
+
+static int
+due_cmp(const void *a, const void *b)
+{
+	const Gs__Rollup *x = *(const Gs__Rollup *const *)a;
+	const Gs__Rollup *y = *(const Gs__Rollup *const *)b;
+	int c = strcmp(x->subject, y->subject);
+
+	return c != 0 ? c : strcmp(x->period, y->period);
 }
 
 int
@@ -497,6 +508,9 @@ gs_rollups_due(gs_txn *t, const char *self, uint64_t now_ms,
 		if (d.v[i] != NULL)
 			d.v[j++] = d.v[i];
 	d.n = j;
+	/* The empty ones that replace void rollups came last. */
+	if (d.n > 1)
+		qsort(d.v, d.n, sizeof(d.v[0]), due_cmp);
 	*out = d.v;
 	*n = d.n;
 	d.v = NULL;

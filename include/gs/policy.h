@@ -24,7 +24,8 @@
 /* Auto-whistles the cases due at now_ms. *n (may be NULL) receives the
  * number written. A case whose whistle the fold refuses (the level moved
  * meanwhile) is skipped. Store errors pass through, with a sentence in
- * err. The root node has no one to whistle to: 0, nothing done. */
+ * err. Only a town (an area node at depth 2) auto-whistles: elsewhere 0,
+ * nothing done. */
 int gs_policy_auto_whistle(gs_node *node, uint64_t after_ms, uint64_t now_ms,
     size_t *n, char *err, size_t errcap);
 

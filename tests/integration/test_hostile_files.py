@@ -20,7 +20,7 @@ SEED = 20261124
 IMPORT_KEYS = ("applied", "duplicate", "pending", "rejected", "released")
 REPORT_USAGE = ("usage: gridnode report --data DIR --category KEY --title T "
                 "[--desc D] [--grid G] [--reporter R] "
-                "[--severity simple|complex|hard] [--for VILLAGE]\n")
+                "[--severity simple|complex|hard] [--for PATH [--subtree]]\n")
 NOT_A_FEED = ("gridnode import: %s is not a gridsync export file or is "
               "truncated; nothing was imported\n")
 MALFORMED = ("malformed envelope: The bytes do not decode as the expected "

@@ -46,6 +46,9 @@ struct fixture {
 	Gs__Rollup	 rollup;
 	Gs__RollupCount	 counts[2];
 	Gs__RollupCount	*countp[2];
+	Gs__Receipt	 receipt;
+	Gs__Check	 check;
+	uint8_t		 notice_id[GS_ID_BYTES];
 	uint8_t		 prev[GS_ID_BYTES];
 	uint8_t		 key[GS_KEY_BYTES];
 };
@@ -58,6 +61,7 @@ static const int all_kinds[] = {
 	GS__CHANGE__BODY_RESOLVE, GS__CHANGE__BODY_FOLLOWUP,
 	GS__CHANGE__BODY_REOPEN, GS__CHANGE__BODY_SUPERVISE,
 	GS__CHANGE__BODY_NOTICE, GS__CHANGE__BODY_ROLLUP,
+	GS__CHANGE__BODY_RECEIPT, GS__CHANGE__BODY_CHECK,
 };
 #define NKINDS (sizeof(all_kinds) / sizeof(all_kinds[0]))
 
@@ -181,6 +185,23 @@ fixture_init(struct fixture *f, int kind, const uint8_t *origin)
 		f->rollup.n_counts = 2;
 		f->rollup.counts = f->countp;
 		f->c.rollup = &f->rollup;
+		break;
+	case GS__CHANGE__BODY_RECEIPT:
+		gs__receipt__init(&f->receipt);
+		for (i = 0; i < GS_ID_BYTES; i++)
+			f->notice_id[i] = (uint8_t)(0x60 + i);
+		f->receipt.notice.data = f->notice_id;
+		f->receipt.notice.len = GS_ID_BYTES;
+		f->receipt.issuer = "qianyang";
+		f->receipt.note = "已阅，村两委已传达";
+		f->c.receipt = &f->receipt;
+		break;
+	case GS__CHANGE__BODY_CHECK:
+		gs__check__init(&f->check);
+		f->check.period = "2023-11";
+		f->check.found = 3;
+		f->check.note = "排查矛盾纠纷三起";
+		f->c.check = &f->check;
 		break;
 	default:
 		break;
@@ -427,6 +448,18 @@ test_roundtrip_every_kind(void)
 			GS_CHECK_STR(d->rollup->counts[1]->name,
 			    "settled_village");
 			GS_CHECK_EQ(d->rollup->counts[1]->value, 9);
+			break;
+		case GS__CHANGE__BODY_RECEIPT:
+			GS_CHECK_EQ(d->receipt->notice.len, GS_ID_BYTES);
+			GS_CHECK(memcmp(d->receipt->notice.data, f.notice_id,
+			    GS_ID_BYTES) == 0);
+			GS_CHECK_STR(d->receipt->issuer, "qianyang");
+			GS_CHECK_STR(d->receipt->note, "已阅，村两委已传达");
+			break;
+		case GS__CHANGE__BODY_CHECK:
+			GS_CHECK_STR(d->check->period, "2023-11");
+			GS_CHECK_EQ(d->check->found, 3);
+			GS_CHECK_STR(d->check->note, "排查矛盾纠纷三起");
 			break;
 		default:
 			GS_CHECK(0);
@@ -1122,9 +1155,14 @@ test_validate_kinds(void)
 	CHECK_INVALID(&f, "count name too long");
 	many[1].name = "ok";
 	f.rollup.period = s;
-	CHECK_INVALID(&f, "period too long");
+	CHECK_INVALID(&f, "rollup's period is not a day, YYYY-MM-DD");
 	free(s);
 	f.rollup.period = "2023-11";
+	CHECK_INVALID(&f, "rollup's period is not a day, YYYY-MM-DD");
+	f.rollup.period = "";
+	CHECK_INVALID(&f, "rollup's period is not a day, YYYY-MM-DD");
+	f.rollup.period = "2023-11-05";
+	CHECK_VALID(&f);
 	manyp[2] = NULL;
 	CHECK_INVALID(&f, "rollup count missing");
 }
@@ -1169,10 +1207,11 @@ test_kind_names(void)
 {
 	static const char *names[] = { "member", "revoke", "report",
 	    "progress", "whistle", "return", "dispatch", "ack", "resolve",
-	    "followup", "reopen", "supervise", "notice", "rollup" };
+	    "followup", "reopen", "supervise", "notice", "rollup", "receipt",
+	    "check" };
 	static const char *labels[] = { "入网", "撤销", "上报", "进展", "吹哨",
 	    "退回", "派单", "报到", "办结", "回访", "重启", "督办", "通知",
-	    "统计" };
+	    "统计", "已阅", "排查报告" };
 	size_t i;
 
 	for (i = 0; i < NKINDS; i++) {
@@ -1188,6 +1227,8 @@ test_kind_names(void)
 	GS_CHECK(gs_change_is_case_kind(GS__CHANGE__BODY_SUPERVISE));
 	GS_CHECK(!gs_change_is_case_kind(GS__CHANGE__BODY_NOTICE));
 	GS_CHECK(!gs_change_is_case_kind(GS__CHANGE__BODY_ROLLUP));
+	GS_CHECK(!gs_change_is_case_kind(GS__CHANGE__BODY_RECEIPT));
+	GS_CHECK(!gs_change_is_case_kind(GS__CHANGE__BODY_CHECK));
 	GS_CHECK(!gs_change_is_case_kind(GS__CHANGE__BODY__NOT_SET));
 	GS_CHECK_STR(gs_kind_name(0), "unknown");
 	GS_CHECK_STR(gs_kind_name(99), "unknown");
@@ -1317,6 +1358,121 @@ test_golden_vector(void)
 	free(env);
 }
 
+/* gs_period_valid: exactly YYYY, YYYY-MM or YYYY-MM-DD, month 01-12, day
+ * 01-31; the length, or 0. */
+static void
+test_period_valid(void)
+{
+	static const struct {
+		const char *p;
+		int         want;
+	} t[] = {
+		{ "2026", 4 }, { "2026-11", 7 }, { "2026-11-24", 10 },
+		{ "0000", 4 }, { "2026-01", 7 }, { "2026-12", 7 },
+		{ "2026-01-01", 10 }, { "2026-12-31", 10 },
+		/* The table does not know month lengths: 31 days always. */
+		{ "2026-02-31", 10 },
+		{ "2026-13", 0 }, { "2026-00", 0 }, { "2026-11-32", 0 },
+		{ "2026-11-00", 0 }, { "2026-13-01", 0 }, { "2026-00-10", 0 },
+		{ "26-11", 0 }, { "", 0 }, { "202", 0 }, { "20261", 0 },
+		{ "2026-1", 0 }, { "2026-1-01", 0 }, { "2026-11-1", 0 },
+		{ "2026/11", 0 }, { "2026-11-24T", 0 }, { " 2026", 0 },
+		{ "2026 ", 0 }, { "2026-11-", 0 }, { "２０２６", 0 },
+		{ "abcd", 0 }, { "2026-ab", 0 }, { "-2026", 0 },
+		{ "2026-11-24-01", 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		int got = gs_period_valid(t[i].p);
+
+		if (got != t[i].want) {
+			fprintf(stderr, "gs_period_valid(\"%s\") == %d, "
+			    "want %d\n", t[i].p, got, t[i].want);
+			exit(1);
+		}
+	}
+	GS_CHECK_EQ(gs_period_valid(NULL), 0);
+}
+
+/* Receipt and Check bodies: every bound, exact sentences. */
+static void
+test_validate_receipt_check(void)
+{
+	struct fixture f;
+	uint8_t id31[GS_ID_BYTES - 1] = { 0 }, id33[GS_ID_BYTES + 1] = { 0 };
+	char *s;
+
+	fixture_init(&f, GS__CHANGE__BODY_RECEIPT, pk);
+	CHECK_VALID(&f);
+	f.receipt.notice.data = id31;
+	f.receipt.notice.len = sizeof(id31);
+	CHECK_INVALID(&f, "receipt's notice id is not 32 bytes");
+	f.receipt.notice.data = id33;
+	f.receipt.notice.len = sizeof(id33);
+	CHECK_INVALID(&f, "receipt's notice id is not 32 bytes");
+	f.receipt.notice.data = NULL;
+	f.receipt.notice.len = 0;
+	CHECK_INVALID(&f, "receipt's notice id is not 32 bytes");
+	f.receipt.notice.data = f.notice_id;
+	f.receipt.notice.len = GS_ID_BYTES;
+	CHECK_VALID(&f);
+	f.receipt.issuer = "Qianyang";
+	CHECK_INVALID(&f, "receipt's issuer path is invalid");
+	f.receipt.issuer = "";
+	CHECK_INVALID(&f, "receipt's issuer path is invalid");
+	f.receipt.issuer = NULL;
+	CHECK_INVALID(&f, "receipt's issuer path is invalid");
+	f.receipt.issuer = "qianyang//cuimu";
+	CHECK_INVALID(&f, "receipt's issuer path is invalid");
+	/* A department path is a path: who may issue is trust's question. */
+	f.receipt.issuer = "qianyang/cuimu/@police";
+	CHECK_VALID(&f);
+	f.receipt.issuer = "qianyang/cuimu";
+	f.receipt.note = "";
+	CHECK_VALID(&f);
+	s = repeat("a", GS_TEXT_MAX_BYTES + 1);
+	f.receipt.note = s;
+	CHECK_INVALID(&f, "note too long");
+	free(s);
+	f.receipt.note = "\xff";
+	CHECK_INVALID(&f, "note is not valid UTF-8");
+	f.receipt.note = "已阅";
+	/* Not about a case. */
+	f.c.case_id = CASE_ID;
+	CHECK_INVALID(&f, "case id on a kind that is not about a case");
+
+	fixture_init(&f, GS__CHANGE__BODY_CHECK, pk);
+	CHECK_VALID(&f);
+	f.check.period = "2026-11-01";
+	CHECK_INVALID(&f, "check report's period is not YYYY-MM");
+	f.check.period = "2026";
+	CHECK_INVALID(&f, "check report's period is not YYYY-MM");
+	f.check.period = "2026-13";
+	CHECK_INVALID(&f, "check report's period is not YYYY-MM");
+	f.check.period = "";
+	CHECK_INVALID(&f, "check report's period is not YYYY-MM");
+	f.check.period = NULL;
+	CHECK_INVALID(&f, "check report's period is not YYYY-MM");
+	f.check.period = "2026-11";
+	f.check.found = 0;		/* a zero report */
+	CHECK_VALID(&f);
+	f.check.found = GS_CHECK_FOUND_MAX;
+	CHECK_VALID(&f);
+	f.check.found = GS_CHECK_FOUND_MAX + 1;
+	CHECK_INVALID(&f, "check report's count is out of range");
+	f.check.found = UINT32_MAX;
+	CHECK_INVALID(&f, "check report's count is out of range");
+	f.check.found = 1;
+	s = repeat("a", GS_TEXT_MAX_BYTES + 1);
+	f.check.note = s;
+	CHECK_INVALID(&f, "note too long");
+	free(s);
+	f.check.note = NULL;
+	CHECK_VALID(&f);
+	f.c.check = NULL;
+	CHECK_INVALID(&f, "no body");
+}
+
 int
 main(void)
 {
@@ -1341,5 +1497,7 @@ main(void)
 	GS_RUN(test_hex);
 	GS_RUN(test_validate_controls);
 	GS_RUN(test_golden_vector);
+	GS_RUN(test_period_valid);
+	GS_RUN(test_validate_receipt_check);
 	return 0;
 }

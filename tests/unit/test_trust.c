@@ -43,6 +43,9 @@ struct tc {
 	Gs__Supervise supervise;
 	Gs__Notice    notice;
 	Gs__Rollup    rollup;
+	Gs__Receipt   receipt;
+	Gs__Check     check;
+	uint8_t       notice_id[GS_ID_BYTES];
 	uint8_t       origin[GS_KEY_BYTES];
 	uint8_t       key[GS_KEY_BYTES];
 };
@@ -76,6 +79,9 @@ tc_make(struct tc *t, int kind, const char *case_id)
 	gs__supervise__init(&t->supervise);
 	gs__notice__init(&t->notice);
 	gs__rollup__init(&t->rollup);
+	gs__receipt__init(&t->receipt);
+	gs__check__init(&t->check);
+	memset(t->notice_id, 0x44, sizeof(t->notice_id));
 	memset(t->origin, 0x22, sizeof(t->origin));
 	memset(t->key, 0x33, sizeof(t->key));
 	t->ch.version = GS_CHANGE_VERSION;
@@ -141,6 +147,16 @@ tc_make(struct tc *t, int kind, const char *case_id)
 	case GS__CHANGE__BODY_ROLLUP:
 		t->rollup.period = unconst("2024-06-01");
 		t->ch.rollup = &t->rollup;
+		break;
+	case GS__CHANGE__BODY_RECEIPT:
+		t->receipt.notice.data = t->notice_id;
+		t->receipt.notice.len = GS_ID_BYTES;
+		t->receipt.issuer = unconst("q");
+		t->ch.receipt = &t->receipt;
+		break;
+	case GS__CHANGE__BODY_CHECK:
+		t->check.period = unconst("2024-06");
+		t->ch.check = &t->check;
 		break;
 	default:
 		break;
@@ -570,6 +586,71 @@ test_rollup(void)
 	    "a rollup may only cover the signer's own subtree");
 	GS_CHECK_STR(why_of("q/@justice", &t.ch),
 	    "only an area node may sign a rollup");
+}
+
+static int
+receipt(const char *signer, const char *issuer)
+{
+	struct tc t;
+
+	tc_make(&t, GS__CHANGE__BODY_RECEIPT, NULL);
+	t.receipt.issuer = unconst(issuer);
+	return judge(signer, &t.ch, root_key);
+}
+
+/* A receipt is signed strictly below an area issuer: never by the issuer
+ * itself, a sibling or a node above; never of a department's "notice". */
+static void
+test_receipt(void)
+{
+	struct tc t;
+
+	/* A village reads the county's and its town's notices. */
+	GS_CHECK_EQ(receipt("q/c/x", "q"), 0);
+	GS_CHECK_EQ(receipt("q/c/x", "q/c"), 0);
+	GS_CHECK_EQ(receipt("q/d/z", "q"), 0);
+	GS_CHECK_EQ(receipt("q/c", "q"), 0);
+	/* Departments below the issuer are in its subtree too. */
+	GS_CHECK_EQ(receipt("q/c/@police", "q/c"), 0);
+	GS_CHECK_EQ(receipt("q/c/@police", "q"), 0);
+	GS_CHECK_EQ(receipt("q/@justice", "q"), 0);
+
+	GS_CHECK_EQ(receipt("q/c", "q/c"), GS_EAUTH);       /* its own */
+	GS_CHECK_EQ(receipt("q", "q"), GS_EAUTH);
+	GS_CHECK_EQ(receipt("q/c/x", "q/c/x"), GS_EAUTH);
+	GS_CHECK_EQ(receipt("q/d/z", "q/c"), GS_EAUTH);     /* another town's */
+	GS_CHECK_EQ(receipt("q/d", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(receipt("q/c", "q/c/x"), GS_EAUTH);     /* from below */
+	GS_CHECK_EQ(receipt("q", "q/c"), GS_EAUTH);
+	GS_CHECK_EQ(receipt("q/c/x", "q/c/@police"), GS_EAUTH); /* no issuer */
+	GS_CHECK_EQ(receipt("q/cc/x", "q/c"), GS_EAUTH);    /* prefix only */
+
+	tc_make(&t, GS__CHANGE__BODY_RECEIPT, NULL);
+	t.receipt.issuer = unconst("q/c");
+	GS_CHECK_STR(why_of("q/c", &t.ch),
+	    "only a node below a notice's issuer may sign its receipt");
+}
+
+/* A check report is a village's (an area node at depth 3 or deeper). */
+static void
+test_check(void)
+{
+	static const char *const ok[] = { "q/c/x", "q/d/z", "q/c/x/g" };
+	static const char *const no[] = {
+		"q", "q/c", "q/d", "q/c/@police", "q/@justice", "q/c/x/@x",
+	};
+	struct tc t;
+	size_t i;
+
+	tc_make(&t, GS__CHANGE__BODY_CHECK, NULL);
+	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++)
+		GS_CHECK_EQ(judge(ok[i], &t.ch, root_key), 0);
+	for (i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		GS_CHECK_EQ(judge(no[i], &t.ch, root_key), GS_EAUTH);
+	GS_CHECK_STR(why_of("q/c", &t.ch),
+	    "only a village may file a check report");
+	GS_CHECK_STR(why_of("q/c/@police", &t.ch),
+	    "only a village may file a check report");
 }
 
 static void
@@ -1454,6 +1535,91 @@ test_roster_root(void)
 	store_free(&s);
 }
 
+/* The paths gs_roster_areas_below lists, joined with spaces. */
+static void
+areas(gs_txn *t, const char *under, int min_depth, char *out, size_t cap)
+{
+	char (*p)[GS_PATH_MAX_BYTES + 1] = (void *)1;
+	size_t n = 99;
+
+	out[0] = '\0';
+	GS_CHECK_EQ(gs_roster_areas_below(t, under, min_depth, &p, &n), 0);
+	if (n == 0)
+		GS_CHECK(p == NULL);
+	for (size_t i = 0; i < n; i++) {
+		size_t l = strlen(out);
+
+		snprintf(out + l, cap - l, "%s%s", l ? " " : "", p[i]);
+	}
+	free(p);
+}
+
+/*
+ * gs_roster_areas_below: the area paths strictly below, deep enough,
+ * with a key enrolled and not revoked from its first change; departments
+ * left out; a path with two keys listed once; sorted.
+ */
+static void
+test_roster_areas_below(void)
+{
+	gs_store *s;
+	gs_txn *t = NULL;
+	char got[512];
+
+	s = store_new();
+	GS_CHECK_EQ(gs_txn_begin(s, 1, &t), 0);
+	areas(t, "q", 2, got, sizeof(got));
+	GS_CHECK_STR(got, "");
+
+	GS_CHECK_EQ(enrol(t, "q", K_ROOT, K_ROOT, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c", K_TOWN, K_ROOT, 2), 0);
+	GS_CHECK_EQ(enrol(t, "q/d", K_D, K_ROOT, 3), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/y", K_VIL2, K_TOWN, 1), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/x", K_VIL, K_TOWN, 2), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/z", K_VIL3, K_TOWN, 3), 0);
+	GS_CHECK_EQ(enrol(t, "q/c/@police", K_POLICE, K_TOWN, 4), 0);
+	GS_CHECK_EQ(enrol(t, "q/@justice", K_DEPT, K_ROOT, 4), 0);
+	GS_CHECK_EQ(enrol(t, "q/d/w", K_C, K_D, 1), 0);
+	/* q/c/x re-enrolled with a second key: still one path. */
+	GS_CHECK_EQ(enrol(t, "q/c/x", K_A, K_TOWN, 5), 0);
+	/* q/c/xx: a prefix of nothing, a path of its own. */
+	GS_CHECK_EQ(enrol(t, "q/c/xx", K_B, K_TOWN, 6), 0);
+
+	areas(t, "q/c", 3, got, sizeof(got));
+	GS_CHECK_STR(got, "q/c/x q/c/xx q/c/y q/c/z");
+	areas(t, "q", 2, got, sizeof(got));
+	GS_CHECK_STR(got, "q/c q/c/x q/c/xx q/c/y q/c/z q/d q/d/w");
+	areas(t, "q", 3, got, sizeof(got));
+	GS_CHECK_STR(got, "q/c/x q/c/xx q/c/y q/c/z q/d/w");
+	areas(t, "q", 4, got, sizeof(got));
+	GS_CHECK_STR(got, "");
+	areas(t, "q/c/x", 1, got, sizeof(got));
+	GS_CHECK_STR(got, "");
+	areas(t, "q/e", 1, got, sizeof(got));
+	GS_CHECK_STR(got, "");
+
+	/* Revoked from its first change: gone. Revoked later (after 4):
+	 * still a village that should report. */
+	GS_CHECK_EQ(revoke_key(t, K_VIL3, "q/c/z", 0, K_TOWN, 7), 0);
+	GS_CHECK_EQ(revoke_key(t, K_VIL2, "q/c/y", 4, K_TOWN, 8), 0);
+	/* One of q/c/x's two keys revoked from the start: the other holds. */
+	GS_CHECK_EQ(revoke_key(t, K_VIL, "q/c/x", 0, K_TOWN, 9), 0);
+	areas(t, "q/c", 3, got, sizeof(got));
+	GS_CHECK_STR(got, "q/c/x q/c/xx q/c/y");
+	/* Both: gone. */
+	GS_CHECK_EQ(revoke_key(t, K_A, "q/c/x", 0, K_TOWN, 10), 0);
+	areas(t, "q/c", 3, got, sizeof(got));
+	GS_CHECK_STR(got, "q/c/xx q/c/y");
+	/* The town revoked from its first change: its villages' Members are
+	 * void with it. */
+	GS_CHECK_EQ(revoke_key(t, K_TOWN, "q/c", 0, K_ROOT, 5), 0);
+	areas(t, "q", 2, got, sizeof(got));
+	GS_CHECK_STR(got, "q/d q/d/w");
+
+	gs_txn_abort(&t);
+	store_free(&s);
+}
+
 int
 main(void)
 {
@@ -1472,11 +1638,14 @@ main(void)
 	GS_RUN(test_supervise);
 	GS_RUN(test_notice);
 	GS_RUN(test_rollup);
+	GS_RUN(test_receipt);
+	GS_RUN(test_check);
 	GS_RUN(test_malformed_case_id);
 	GS_RUN(test_roster);
 	GS_RUN(test_roster_members);
 	GS_RUN(test_roster_void_members);
 	GS_RUN(test_roster_revoker);
 	GS_RUN(test_roster_root);
+	GS_RUN(test_roster_areas_below);
 	return 0;
 }
