@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # demo.sh: a live demo county on this machine (make demo).
 #
-# County qianyang, town qianyang/cuimu, villages xiazhai and shangzhai and
-# the town's police station run as gridnode daemons on loopback, linked by
-# CurveZMQ. One dispute is walked up and settled through the network; then
-# village shangzhai is cut off (its daemon stopped) while work for it goes
-# on, is brought back, and catches up. Every process started here is
-# stopped at the end (or on Ctrl-C), by pid.
+# deploy/sample.py builds county qianyang: town qianyang/cuimu with its 14
+# villages and 4 departments, the county's 司法局, and last month's cases
+# (84 disputes, published figures). Every node then runs as a gridnode
+# daemon on loopback, linked by CurveZMQ. The town's daemon signs its
+# rollups for the county and auto-whistles what has been overdue for a day;
+# one new dispute is walked up and settled through the network; village
+# shangzhai is cut off (its daemon stopped) while work for it goes on, is
+# brought back, and catches up; the county reads last month's figures from
+# the town's signed rollups. Every process started here is stopped at the
+# end (or on Ctrl-C), by pid.
 #
 # Usage: GRIDNODE=build/gridnode bash deploy/demo.sh  (DEMO_KEEP=1 keeps the
 # temp dir with every node's data and log)
@@ -19,7 +23,7 @@ PY=/usr/bin/python3
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gridsync-demo.XXXXXX")
 declare -A dir pid port
-nodes=(qianyang qianyang/cuimu qianyang/cuimu/xiazhai qianyang/cuimu/shangzhai qianyang/cuimu/@police)
+nodes=()
 
 stop() {   # stop NODE: SIGTERM, then wait for it
 	local n=$1
@@ -41,13 +45,13 @@ jget() { $PY -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]
 step() { printf '\n== %s\n   %s\n' "$1" "$2"; }
 freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-# wait_for DESC CMD...: poll until CMD succeeds, at most 30 s.
+# wait_for DESC CMD...: poll until CMD succeeds, at most 60 s.
 wait_for() {
 	local desc=$1 t0=$SECONDS
 	shift
 	until "$@" >/dev/null 2>&1; do
-		if (( SECONDS - t0 > 30 )); then echo "demo: timed out waiting for $desc" >&2; exit 1; fi
-		sleep 0.1
+		if (( SECONDS - t0 > 60 )); then echo "demo: timed out waiting for $desc" >&2; exit 1; fi
+		sleep 0.2
 	done
 	printf '   ✓ %s (%d s)\n' "$desc" $((SECONDS - t0))
 }
@@ -67,28 +71,41 @@ start() {   # start NODE (gridnode itself, so $! is the daemon's pid)
 	pid[$n]=$!
 }
 
-step "建立演示县：县、镇、两个村、派出所，各自一个守护进程" \
-    "Building the demo county: five gridnode daemons on loopback"
-for n in "${nodes[@]}"; do dir[$n]=$work/${n//\//_}; done
+step "生成演示县：乾阳县翠木镇，14个村、5个部门，上月案件" \
+    "Building the demo county with last month's cases (deploy/sample.py)"
+$PY "$here/sample.py" --gridnode "$GRIDNODE" --out "$work/county" | sed 's/^/   /'
+while IFS='|' read -r p d; do
+	nodes+=("$p"); dir[$p]=$d
+done < <($PY -c 'import json,sys
+for n in json.load(open(sys.argv[1]))["nodes"]: print(n["path"] + "|" + n["dir"])' "$work/county/county.json")
+month=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["month"])' "$work/county/county.json")
+
+step "启动${#nodes[@]}个守护进程并联网" "Starting ${#nodes[@]} gridnode daemons on loopback"
 port[qianyang]=$(freeport); port[qianyang/cuimu]=$(freeport)
-gn qianyang init --path qianyang >/dev/null
-root=$(gn qianyang whoami --json | jget 'd["key"]')
-for n in "${nodes[@]:1}"; do
-	gn "$n" init --path "$n" --root-key "$root" >/dev/null
-	parent=${n%/*}
-	gn "$parent" enroll "$n" "$(gn "$n" whoami --json | jget 'd["key"]')" \
-	    --out "$work/bundle" --endpoint "tcp://127.0.0.1:${port[$parent]}" >/dev/null
-	gn "$n" join "$work/bundle" >/dev/null
-done
 link='[link]
 heartbeat_ms = 200
 timeout_ms = 1000'
-printf '[node]\nlisten = tcp://127.0.0.1:%s\n%s\n' "${port[qianyang]}" "$link" >"$work/qianyang.ini"
-printf '[node]\nlisten = tcp://127.0.0.1:%s\n%s\n' "${port[qianyang/cuimu]}" "$link" >"$work/qianyang_cuimu.ini"
-for n in "${nodes[@]:2}"; do printf '%s\n' "$link" >"$work/${n//\//_}.ini"; done
-for n in "${nodes[@]}"; do start "$n"; printf '   %-28s pid %s\n' "$n" "${pid[$n]}"; done
+for n in "${nodes[@]}"; do
+	{
+		[[ -n ${port[$n]:-} ]] && printf '[node]\nlisten = tcp://127.0.0.1:%s\n' "${port[$n]}"
+		[[ $n == */* ]] && printf '[parent]\nendpoint = tcp://127.0.0.1:%s\n' "${port[${n%/*}]}"
+		printf '%s\n' "$link"
+		# The town signs rollups every 2 s here (60 s by default) and
+		# whistles to the county what has been overdue for a day.
+		[[ $n == qianyang/cuimu ]] && printf '[policy]\nrollup_seconds = 2\nauto_whistle_hours = 24\n'
+	} >"$work/${n//\//_}.ini"
+done
+for n in "${nodes[@]}"; do start "$n"; done
+printf '   %d daemons, pids %s\n' "${#nodes[@]}" "$(for n in "${nodes[@]}"; do printf '%s ' "${pid[$n]}"; done)"
 up() { [[ $(gn "$1" peers --json | jget 'all(p["connected"] for p in d) and len(d) > 0') == True ]]; }
-for n in "${nodes[@]:1}"; do wait_for "$n linked to its parent" up "$n"; done
+all_up() { for n in "${nodes[@]:1}"; do up "$n" || return 1; done; }
+wait_for "all villages and departments linked to their parents" all_up
+
+step "0. 镇守护进程：上月逾期超过一天的案件自动吹哨至县" \
+    "0. The town's daemon whistles last month's cases overdue for over a day up to the county"
+auto() { [[ $(gn qianyang list --json | jget 'len([c for c in d if c["level"] == "qianyang"])') -ge 3 ]]; }
+wait_for "the county holds the auto-whistled cases" auto
+gn qianyang list --level county | sed 's/^/   /'
 
 x=qianyang/cuimu/xiazhai t=qianyang/cuimu p=qianyang/cuimu/@police s=qianyang/cuimu/shangzhai
 step "1. 下寨村网格员上报宅基地边界纠纷" "1. A grid worker in xiazhai reports a house-plot boundary dispute"
@@ -139,5 +156,19 @@ for n in $x $t $p; do
 done
 same_digest $x $t $x && same_digest $x $p $x && echo "   all digests match / 摘要全部一致"
 printf '   %-28s %s\n' qianyang "$(gn qianyang show "$case" >/dev/null 2>&1 && echo holds it || echo '无此案件 (not escalated to the county)')"
+
+step "9. 县里看上月数字：各镇签名统计之和" "9. The county's figures for $month: the sum of the town's signed rollups"
+rolled() { [[ $(gn qianyang stats --period "$month" --json | jget 'd["total"]["received"]') == \
+    $(gn qianyang/cuimu stats --period "$month" --json | jget 'd["total"]["received"]') ]]; }
+wait_for "the county's rollup sum reaches the town's count" rolled
+gn qianyang stats --period "$month" --by category | sed 's/^/   /'
+echo "   镇里自己的统计 the town's own count:"
+gn qianyang/cuimu stats --period "$month" | sed 's/^/   /'
+
+step "10. 月度排查报告与通知已阅" "10. Monthly check reports and notice read receipts, as the county sees them"
+gn qianyang checks --period "$month" | tail -1 | sed 's/^/   /'
+gn qianyang notices | grep -v '^    ' | sed 's/^/   /'
+
 for n in "${nodes[@]}"; do gn "$n" verify >/dev/null; done
-echo "   gridnode verify passes on all five nodes"
+echo
+echo "   gridnode verify passes on all ${#nodes[@]} nodes"
