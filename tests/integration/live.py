@@ -40,6 +40,10 @@ LIVE_PATHS = (
 # Short link timings so that loss and recovery happen within a test.
 LINK = {"heartbeat_ms": 200, "timeout_ms": 1000}
 
+# The [policy] keys configure() takes (include/gs/config.h): what a town's
+# daemon signs by itself.
+POLICY_KEYS = ("auto_whistle_hours", "rollup_seconds")
+
 STOP_TIMEOUT = 10     # seconds a daemon gets to stop on SIGTERM
 START_TIMEOUT = 10    # seconds until a daemon logs that it runs
 
@@ -101,8 +105,10 @@ def hold_for(pred, seconds, what, interval=0.2, detail=None):
 
 
 def write_config(file, listen=None, parent_endpoint=None, parent_key=None,
-                 **link):
-    """Writes a daemon config (include/gs/config.h). link: [link] keys."""
+                 policy=None, **link):
+    """Writes a daemon config (include/gs/config.h). link: [link] keys;
+    policy: [policy] keys (auto_whistle_hours, rollup_seconds), none when
+    empty."""
     lines = ["[node]"]
     if listen:
         lines.append("listen = %s" % listen)
@@ -117,6 +123,10 @@ def write_config(file, listen=None, parent_endpoint=None, parent_key=None,
         if isinstance(v, bool):
             v = "true" if v else "false"
         lines.append("%s = %s" % (k, v))
+    if policy:
+        lines.append("[policy]")
+        for k, v in policy.items():
+            lines.append("%s = %s" % (k, v))
     Path(file).write_text("\n".join(lines) + "\n")
 
 
@@ -270,17 +280,19 @@ class LiveTree:
 
     def configure(self, path, **over):
         """(Re)writes the config of the node at path. over: [parent]
-        endpoint/key (parent_endpoint=, parent_key=) and [link] settings
-        that replace the tree's."""
+        endpoint/key (parent_endpoint=, parent_key=), [policy] settings
+        (POLICY_KEYS: auto_whistle_hours=, rollup_seconds=) and [link]
+        settings that replace the tree's."""
         n = self.nodes[path]
         link = dict(self.link)
         pe = over.pop("parent_endpoint", None)
         pk = over.pop("parent_key", None)
+        policy = {k: over.pop(k) for k in POLICY_KEYS if k in over}
         link.update(over)
         cfg = self.base / ("%s.ini" % path.replace("/", "_"))
         listen = endpoint(self.ports[path]) if path in self.ports else None
         write_config(cfg, listen=listen, parent_endpoint=pe, parent_key=pk,
-                     **link)
+                     policy=policy, **link)
         if path not in self.daemons:
             self.daemons[path] = Daemon(
                 n, cfg, self.base / ("%s.log" % path.replace("/", "_")))
