@@ -175,17 +175,22 @@ struct from_rollups {
 	enum gs_stats_by by;
 };
 
-/* The Rollup counts for village only when signed by the village's own
- * parent: one voice per village, whoever else relays or re-counts it. */
+/* The Rollup counts for a village only when signed by the village's own
+ * town, its parent: one voice per village, whoever else relays or
+ * re-counts it. A town's rollup of itself covers the cases it owns (a
+ * resident who walks into the town's command center). */
 static bool
 rollup_counts(const char *self, const Gs__Change *c)
 {
 	char parent[GS_PATH_MAX_BYTES + 1];
 	const char *subject = c->rollup->subject;
 
-	return gs_path_valid(subject) == 0 && !gs_path_is_dept(subject) &&
-	    gs_path_is_ancestor(self, subject) &&
-	    gs_path_parent(subject, parent, sizeof(parent)) == 0 &&
+	if (gs_path_valid(subject) != 0 || gs_path_is_dept(subject) ||
+	    !gs_path_is_ancestor(self, subject))
+		return false;
+	if (gs_path_depth(subject) == 2)
+		return strcmp(subject, c->signer) == 0;
+	return gs_path_parent(subject, parent, sizeof(parent)) == 0 &&
 	    strcmp(parent, c->signer) == 0;
 }
 
@@ -289,7 +294,7 @@ add_cell(void *arg, const Gs__Case *c)
 	char day[GS_DAY_BYTES];
 	struct cell *x;
 
-	if (!gs_path_is_ancestor(cs->self, c->owner))
+	if (!gs_path_within(cs->self, c->owner))
 		return 0;
 	gs_stats_day(c->created_hlc, day);
 	if ((x = cell_get(cs, c->owner, day, c->category)) == NULL)
@@ -446,7 +451,7 @@ check_signed(void *arg, const uint8_t *id, const Gs__Change *c)
 		}
 		return 0;
 	}
-	if (old->n_counts == 0 || !gs_path_is_ancestor(d->self, old->subject) ||
+	if (old->n_counts == 0 || !gs_path_within(d->self, old->subject) ||
 	    gs_path_is_dept(old->subject))
 		return 0;
 	if ((r = rollup_new(old->subject, old->period)) == NULL)

@@ -12,8 +12,9 @@
  * of the cases reported in that village that day, by category: names
  * "<category>.<count>" with the count names of rates.h, zeros left out),
  * and signs it again whenever those counts change; the latest one counts
- * (records.h). A node above the towns sums, for each village, the latest
- * Rollups signed by the village's own parent, so nothing is counted twice.
+ * (records.h); and one of itself for the cases it owns. A node above the
+ * towns sums, for each village, the latest Rollups signed by the village's
+ * own parent (for a town, by the town), so nothing is counted twice.
  */
 #ifndef GS_STATS_H
 #define GS_STATS_H
@@ -60,7 +61,7 @@ int gs_stats_rollups(gs_txn *t, const char *self, const char *period,
 void gs_stats_free(struct gs_stats *s);
 
 /* The Rollups self would sign now that differ from the latest it has
- * signed (or are new): one per (village below self, day), sorted by
+ * signed (or are new): one per (self or village below, day), sorted by
  * village then day. *out is a malloc'd array of malloc'd Gs__Rollup; free
  * with gs_rollups_free. */
 int gs_rollups_due(gs_txn *t, const char *self, uint64_t now_ms,
