@@ -351,11 +351,21 @@ out:
 	return rc == 0 ? 0 : cli_fail("%s", gs_strerror(rc));
 }
 
+struct own_receipt {
+	const char *self;
+	uint8_t     id[GS_ID_BYTES];
+};
+
+/* The prefix notice id + our path also matches the receipts of nodes
+ * below us ("q/c" is a prefix of "q/c/x"): only our own counts. */
 static int
-first_receipt(void *arg, const uint8_t *id, const Gs__Change *c)
+own_receipt(void *arg, const uint8_t *id, const Gs__Change *c)
 {
-	(void)c;
-	memcpy(arg, id, GS_ID_BYTES);
+	struct own_receipt *o = arg;
+
+	if (strcmp(c->signer, o->self) != 0)
+		return 0;
+	memcpy(o->id, id, GS_ID_BYTES);
 	return 1;   /* found: stop */
 }
 
@@ -363,7 +373,7 @@ int
 cmd_read(struct args *a)
 {
 	uint8_t nid[GS_ID_BYTES], prefix[GS_ID_BYTES + GS_PATH_MAX_BYTES];
-	uint8_t rid[GS_ID_BYTES];
+	struct own_receipt own;
 	char issuer[GS_PATH_MAX_BYTES + 1], hex[2 * GS_ID_BYTES + 1];
 	const char *self;
 	gs_envelope e;
@@ -383,6 +393,7 @@ cmd_read(struct args *a)
 	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	self = gs_node_path(a->node);
+	own.self = self;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0)
 		return cli_fail("%s", gs_strerror(rc));
 	rc = gs_get(t, GS_DB_CHANGES, nid, GS_ID_BYTES, &v);
@@ -396,7 +407,7 @@ cmd_read(struct args *a)
 		memcpy(prefix, nid, GS_ID_BYTES);
 		memcpy(prefix + GS_ID_BYTES, self, strlen(self));
 		found = gs_records_each(t, GS__CHANGE__BODY_RECEIPT, prefix,
-		    GS_ID_BYTES + strlen(self), first_receipt, rid);
+		    GS_ID_BYTES + strlen(self), own_receipt, &own);
 	}
 	gs_change_free(&n);
 	gs_envelope_clear(&e);
@@ -410,7 +421,7 @@ cmd_read(struct args *a)
 		    "can acknowledge it", a->pos[0], issuer);
 	if (found == 1) {
 		/* A retry from a flaky terminal: the receipt stands. */
-		gs_hex(rid, GS_ID_BYTES, hex);
+		gs_hex(own.id, GS_ID_BYTES, hex);
 		if (a->json)
 			printf("{\"change\":\"%s\",\"already\":true}\n", hex);
 		else
