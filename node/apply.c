@@ -400,6 +400,33 @@ gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
 }
 
 int
+gs_case_each(gs_txn *t, gs_case_fn fn, void *arg)
+{
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	int rc;
+
+	if ((rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0)
+		return rc;
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		Gs__Case *c = gs__case__unpack(NULL, v.len, v.data);
+
+		if (c == NULL) {
+			rc = GS_EBADMSG;
+			break;
+		}
+		/* Changes whose report has not arrived: not a case yet. */
+		rc = c->status == GS__STATUS__STATUS_UNSET ? 0 : fn(arg, c);
+		gs__case__free_unpacked(c, NULL);
+		if (rc != 0)
+			break;
+	}
+	gs_cursor_close(&cur);
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+int
 gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
     size_t *n)
 {

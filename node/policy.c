@@ -49,55 +49,34 @@ auto_whistled(gs_txn *t, const char *case_id, const char *self, bool *yes)
 	return rc;
 }
 
-/* The ids of the cases due for an auto-whistle, one malloc'd block of
- * NUL-terminated ids. */
+/* The ids of the cases due for an auto-whistle. */
 struct due_cases {
-	char  (*id)[GS_CASE_ID_MAX_BYTES + 1];
-	size_t  n;
+	char      (*id)[GS_CASE_ID_MAX_BYTES + 1];
+	size_t      n;
+	gs_txn     *t;
+	const char *self;
+	uint64_t    after_ms, now;
 };
 
 static int
-find_due(gs_txn *t, const char *self, uint64_t after_ms, uint64_t now,
-    struct due_cases *d)
+add_due(void *arg, const Gs__Case *c)
 {
-	gs_cursor *cur = NULL;
-	gs_val k, v;
+	struct due_cases *d = arg;
+	uint64_t since = gs_case_overdue_since(c, d->now);
+	bool before = false;
+	void *nid;
 	int rc;
 
-	if ((rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0)
+	if (since == 0 || strcmp(c->level, d->self) != 0 ||
+	    d->now - since < d->after_ms)
+		return 0;
+	if ((rc = auto_whistled(d->t, c->id, d->self, &before)) != 0 || before)
 		return rc;
-	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
-	    rc = gs_cursor_next(cur, &k, &v)) {
-		Gs__Case *c = gs__case__unpack(NULL, v.len, v.data);
-		uint64_t since;
-		bool before = false;
-		void *nid;
-
-		if (c == NULL) {
-			rc = GS_EBADMSG;
-			break;
-		}
-		since = gs_case_overdue_since(c, now);
-		if (since == 0 || strcmp(c->level, self) != 0 ||
-		    now - since < after_ms ||
-		    (rc = auto_whistled(t, c->id, self, &before)) != 0 ||
-		    before) {
-			gs__case__free_unpacked(c, NULL);
-			if (rc != 0)
-				break;
-			continue;
-		}
-		if ((nid = realloc(d->id, (d->n + 1) * sizeof(d->id[0]))) == NULL) {
-			gs__case__free_unpacked(c, NULL);
-			rc = GS_ENOMEM;
-			break;
-		}
-		d->id = nid;
-		snprintf(d->id[d->n++], sizeof(d->id[0]), "%s", c->id);
-		gs__case__free_unpacked(c, NULL);
-	}
-	gs_cursor_close(&cur);
-	return rc == GS_ENOTFOUND ? 0 : rc;
+	if ((nid = realloc(d->id, (d->n + 1) * sizeof(d->id[0]))) == NULL)
+		return GS_ENOMEM;
+	d->id = nid;
+	snprintf(d->id[d->n++], sizeof(d->id[0]), "%s", c->id);
+	return 0;
 }
 
 int
@@ -105,7 +84,7 @@ gs_policy_auto_whistle(gs_node *node, uint64_t after_ms, uint64_t now_ms,
     size_t *n, char *err, size_t errcap)
 {
 	const char *self = gs_node_path(node);
-	struct due_cases d = { NULL, 0 };
+	struct due_cases d = { NULL, 0, NULL, self, after_ms, now_ms };
 	char reason[160];
 	gs_txn *t = NULL;
 	size_t done = 0;
@@ -118,7 +97,8 @@ gs_policy_auto_whistle(gs_node *node, uint64_t after_ms, uint64_t now_ms,
 		return 0;
 	if ((rc = gs_txn_begin(gs_node_store(node), 0, &t)) != 0)
 		goto out;
-	rc = find_due(t, self, after_ms, now_ms, &d);
+	d.t = t;
+	rc = gs_case_each(t, add_due, &d);
 	gs_txn_abort(&t);
 	if (rc != 0)
 		goto out;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "gs/apply.h"
 #include "gs/error.h"
 #include "gs/fold.h"
 #include "gs/hlc.h"
@@ -84,35 +85,6 @@ gs_stats_free(struct gs_stats *s)
 	memset(s, 0, sizeof(*s));
 }
 
-/* Calls fn for every case held that is a case (its report is in). */
-typedef int (*case_fn)(void *arg, const Gs__Case *c);
-
-static int
-each_case(gs_txn *t, case_fn fn, void *arg)
-{
-	gs_cursor *cur = NULL;
-	gs_val k, v;
-	int rc;
-
-	if ((rc = gs_cursor_open(t, GS_DB_CASES, &cur)) != 0)
-		return rc;
-	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
-	    rc = gs_cursor_next(cur, &k, &v)) {
-		Gs__Case *c = gs__case__unpack(NULL, v.len, v.data);
-
-		if (c == NULL) {
-			rc = GS_EBADMSG;
-			break;
-		}
-		rc = c->status == GS__STATUS__STATUS_UNSET ? 0 : fn(arg, c);
-		gs__case__free_unpacked(c, NULL);
-		if (rc != 0)
-			break;
-	}
-	gs_cursor_close(&cur);
-	return rc == GS_ENOTFOUND ? 0 : rc;
-}
-
 struct from_cases {
 	struct gs_stats *s;
 	const char      *period;
@@ -147,7 +119,7 @@ gs_stats_cases(gs_txn *t, const char *period, enum gs_stats_by by,
 	struct from_cases fc = { out, period, by, now_ms };
 	int rc;
 
-	if ((rc = each_case(t, add_case, &fc)) != 0) {
+	if ((rc = gs_case_each(t, add_case, &fc)) != 0) {
 		gs_stats_free(out);
 		return rc;
 	}
@@ -481,7 +453,7 @@ gs_rollups_due(gs_txn *t, const char *self, uint64_t now_ms,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = each_case(t, add_cell, &cs)) != 0)
+	if ((rc = gs_case_each(t, add_cell, &cs)) != 0)
 		goto out;
 	if (cs.n > 1)
 		qsort(cs.v, cs.n, sizeof(cs.v[0]), cell_cmp);

@@ -82,6 +82,13 @@ int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
 int gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
     size_t *n);
 
+/* Calls fn with every stored case that is a case (its Report is in), in
+ * case-id order; the case is borrowed for the call. A non-zero return from
+ * fn stops the walk and is returned; GS_EBADMSG for a stored projection
+ * that does not decode. */
+typedef int (*gs_case_fn)(void *arg, const Gs__Case *c);
+int gs_case_each(gs_txn *t, gs_case_fn fn, void *arg);
+
 /* Folds case_id from its stored changes without storing (verify uses it to
  * compare with the stored projection). */
 int gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out);
