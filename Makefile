@@ -59,7 +59,7 @@ $(B)/libgs.a: $(LIB_OBJ)
 $(B)/gridnode: $(B)/obj/main.o $(B)/libgs.a
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(B)/tests/%: tests/unit/%.c tests/unit/gs_test.h $(B)/libgs.a
+$(B)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(B)/libgs.a
 	@mkdir -p $(B)/tests
 	$(CC) $(CFLAGS_ALL) $(WARN) -Itests/unit -o $@ $< $(B)/libgs.a $(LDLIBS_ALL)
 

@@ -2,29 +2,26 @@
  * test_policy.c: what a town signs by itself (policy.h): auto-whistles,
  * and who signs rollups at all.
  *
- * The world, in a mkdtemp directory: the county q (its own trust root),
- * the town q/c and the village q/c/x, each a real node. The Members are
- * sealed by hand and applied to the town's and the village's stores. The
- * village writes its cases through gs_ops_write in its own store, with
- * the clock (GRIDNODE_NOW_MS) set by the test, and each change is
- * forwarded to the town's store through gs_apply_batch, as sync would.
- * The town writes its own (a dispatch) through gs_ops_write; the county's
- * Return is sealed by hand and applied to the town's store. The policy's
- * now_ms is passed separately from the clock its writes are stamped with.
+ * The world of gs_world.h: the county q, the town q/c and the villages
+ * q/c/x and q/c/y, real nodes, the town and the villages holding the
+ * Members; only q/c/x has cases here. The village writes its cases through
+ * gs_ops_write in its own store, with the clock (GRIDNODE_NOW_MS) set by
+ * the test, and each change is forwarded to the town's store through
+ * gs_apply_batch, as sync would. The town writes its own (a dispatch)
+ * through gs_ops_write; the county's Return is sealed by hand and applied
+ * to the town's store. The policy's now_ms is passed separately from the
+ * clock its writes are stamped with.
  */
-#include <ftw.h>
-#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "gs_test.h"
+#include "gs_world.h"
 
 #include "gs/apply.h"
 #include "gs/change.h"
-#include "gs/error.h"
 #include "gs/fold.h"
 #include "gs/hlc.h"
 #include "gs/node.h"
@@ -33,275 +30,16 @@
 #include "gs/rates.h"
 #include "gs/store.h"
 
-#define MAP_TEST ((size_t)16 << 20)
-#define HOUR_MS  3600000ULL
+#define HOUR_MS 3600000ULL
 
 /* 2026-11-01 10:00 in China. */
 #define T1 1793498400000ULL
 
-#define H(k) GS_HLC_MAKE(1700000000000ULL + (uint64_t)(k) * 1000, 0)
-
 #define CID1 "q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1A1"
 #define CID2 "q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1A2"
 
-struct ident {
-	gs_node *n;
-	uint64_t seq;
-	uint8_t  prev[GS_ID_BYTES];
-};
-
-struct env {
-	uint8_t *buf;
-	size_t   len;
-	uint8_t  id[GS_ID_BYTES];
-};
-
-struct draft {
-	Gs__Change   ch;
-	Gs__Member   member;
-	Gs__Report   report;
-	Gs__Whistle  whistle;
-	Gs__Return   ret;
-	Gs__Dispatch dispatch;
-	uint8_t      key[GS_KEY_BYTES];
-};
-
-static char base[64];
-static struct ident Q, C, X;
-static struct env mq, mc, mx;
-static int nnodes;
-
-static char *
-unconst(const char *s)
-{
-	return (char *)(uintptr_t)s;
-}
-
-static Gs__Change *
-d_init(struct draft *d)
-{
-	memset(d, 0, sizeof(*d));
-	gs__change__init(&d->ch);
-	gs__member__init(&d->member);
-	gs__report__init(&d->report);
-	gs__whistle__init(&d->whistle);
-	gs__return__init(&d->ret);
-	gs__dispatch__init(&d->dispatch);
-	d->ch.actor = unconst("值班员");
-	return &d->ch;
-}
-
-static Gs__Change *
-d_member(struct draft *d, const char *path, const uint8_t *key)
-{
-	d_init(d);
-	memcpy(d->key, key, GS_KEY_BYTES);
-	d->member.path = unconst(path);
-	d->member.key.data = d->key;
-	d->member.key.len = GS_KEY_BYTES;
-	d->ch.body_case = GS__CHANGE__BODY_MEMBER;
-	d->ch.member = &d->member;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_report(struct draft *d, const char *cid)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->report.category = unconst("land");
-	d->report.title = unconst("承包地边界纠纷");
-	d->report.severity = GS__SEVERITY__COMPLEX;
-	d->ch.body_case = GS__CHANGE__BODY_REPORT;
-	d->ch.report = &d->report;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_whistle(struct draft *d, const char *cid)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->whistle.reason = unconst("村里调解不成");
-	d->ch.body_case = GS__CHANGE__BODY_WHISTLE;
-	d->ch.whistle = &d->whistle;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_return(struct draft *d, const char *cid)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->ret.reason = unconst("属镇级事项，请镇里继续办理");
-	d->ch.body_case = GS__CHANGE__BODY_RETURN;
-	d->ch.return_ = &d->ret;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_dispatch(struct draft *d, const char *cid, uint64_t ack, uint64_t resolve)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->dispatch.department = unconst("q/c/@police");
-	d->dispatch.ack_deadline_ms = ack;
-	d->dispatch.resolve_deadline_ms = resolve;
-	d->ch.body_case = GS__CHANGE__BODY_DISPATCH;
-	d->ch.dispatch = &d->dispatch;
-	return &d->ch;
-}
-
-static void
-seal(struct ident *s, Gs__Change *c, uint64_t hlc, struct env *out)
-{
-	const char *why = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	c->signer = unconst(gs_node_path(s->n));
-	c->version = GS_CHANGE_VERSION;
-	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(s->n);
-	c->origin.len = GS_KEY_BYTES;
-	c->seq = s->seq + 1;
-	c->prev.data = s->seq > 0 ? s->prev : NULL;
-	c->prev.len = s->seq > 0 ? GS_ID_BYTES : 0;
-	c->hlc = hlc;
-	rc = gs_change_seal(c, gs_node_secret(s->n), &out->buf, &out->len,
-	    out->id, &why);
-	if (rc != 0)
-		fprintf(stderr, "seal: %s\n", why ? why : gs_strerror(rc));
-	GS_CHECK_EQ(rc, 0);
-	s->seq++;
-	memcpy(s->prev, out->id, GS_ID_BYTES);
-}
-
-static void
-env_free(struct env *e)
-{
-	free(e->buf);
-	memset(e, 0, sizeof(*e));
-}
-
-static gs_node *
-node_new(const char *path, const uint8_t *root)
-{
-	char dir[128];
-	gs_node *n = NULL;
-
-	snprintf(dir, sizeof(dir), "%s/n%d", base, nnodes++);
-	GS_CHECK_EQ(gs_node_create(dir, path, root, MAP_TEST, &n), 0);
-	return n;
-}
-
-static void
-apply_one(gs_node *n, const uint8_t *buf, size_t len)
-{
-	struct gs_apply_result res;
-	gs_txn *t = NULL;
-
-	GS_CHECK_EQ(gs_txn_begin(gs_node_store(n), 1, &t), 0);
-	GS_CHECK_EQ(gs_apply_batch(n, t, &buf, &len, 1, &res, NULL), 0);
-	GS_CHECK_EQ(gs_txn_commit(&t), 0);
-	if (res.status != GS_APPLIED)
-		fprintf(stderr, "apply: %d %s\n", (int)res.status, res.reason);
-	GS_CHECK_EQ(res.status, GS_APPLIED);
-}
-
-static void
-apply_members(gs_node *n)
-{
-	apply_one(n, mq.buf, mq.len);
-	apply_one(n, mc.buf, mc.len);
-	apply_one(n, mx.buf, mx.len);
-}
-
-static void
-world_new(void)
-{
-	struct draft d;
-
-	strcpy(base, "/tmp/gs_test_policy.XXXXXX");
-	GS_CHECK(mkdtemp(base) != NULL);
-	nnodes = 0;
-	memset(&Q, 0, sizeof(Q));
-	memset(&C, 0, sizeof(C));
-	memset(&X, 0, sizeof(X));
-	Q.n = node_new("q", NULL);
-	C.n = node_new("q/c", gs_node_key(Q.n));
-	X.n = node_new("q/c/x", gs_node_key(Q.n));
-	seal(&Q, d_member(&d, "q", gs_node_key(Q.n)), H(1), &mq);
-	seal(&Q, d_member(&d, "q/c", gs_node_key(C.n)), H(2), &mc);
-	seal(&C, d_member(&d, "q/c/x", gs_node_key(X.n)), H(3), &mx);
-	apply_members(C.n);
-	apply_members(X.n);
-}
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void
-world_free(void)
-{
-	gs_node_close(&Q.n);
-	gs_node_close(&C.n);
-	gs_node_close(&X.n);
-	env_free(&mq);
-	env_free(&mc);
-	env_free(&mx);
-	GS_CHECK_EQ(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	GS_CHECK(access(base, F_OK) != 0);
-	unsetenv("GRIDNODE_NOW_MS");
-}
-
-static void
-clock_at(uint64_t ms)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ms);
-	GS_CHECK_EQ(setenv("GRIDNODE_NOW_MS", buf, 1), 0);
-}
-
-static void
-write_at(gs_node *n, Gs__Change *c, uint64_t ms, uint8_t id[GS_ID_BYTES])
-{
-	char err[256];
-	int rc;
-
-	clock_at(ms);
-	rc = gs_ops_write(n, c, id, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "%s: write: %s\n", gs_node_path(n), err);
-	GS_CHECK_EQ(rc, 0);
-}
-
-/* The village writes c at ms; the town's store gets it. */
-static void
-vwrite(Gs__Change *c, uint64_t ms)
-{
-	uint8_t id[GS_ID_BYTES];
-	gs_txn *t = NULL;
-	gs_val v;
-	uint8_t *b;
-	size_t len;
-
-	write_at(X.n, c, ms, id);
-	GS_CHECK_EQ(gs_txn_begin(gs_node_store(X.n), 0, &t), 0);
-	GS_CHECK_EQ(gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v), 0);
-	len = v.len;
-	GS_CHECK((b = malloc(len)) != NULL);
-	memcpy(b, v.data, len);
-	gs_txn_abort(&t);
-	apply_one(C.n, b, len);
-	free(b);
-}
+/* The department the town dispatches to. */
+#define POLICE "q/c/@police"
 
 static Gs__Case *
 load(gs_node *n, const char *cid)
@@ -394,13 +132,14 @@ test_auto_whistle(void)
 	Gs__Case *cs;
 
 	world_new();
-	vwrite(d_report(&d, CID1), T1);
-	vwrite(d_whistle(&d, CID1), T1 + 1000);
-	write_at(C.n, d_dispatch(&d, CID1, D, T1 + 7 * 24 * HOUR_MS), T1 + 2000,
-	    id);
-	vwrite(d_report(&d, CID2), T1 + 3000);
-	vwrite(d_whistle(&d, CID2), T1 + 4000);
-	write_at(C.n, d_dispatch(&d, CID2, D2, 0), T1 + 5000, id);
+	vwrite(&X, d_report(&d, CID1, "land", GS__SEVERITY__COMPLEX), T1);
+	vwrite(&X, d_whistle(&d, CID1), T1 + 1000);
+	write_at(C.n, d_dispatch(&d, CID1, POLICE, D, T1 + 7 * 24 * HOUR_MS),
+	    T1 + 2000, id);
+	vwrite(&X, d_report(&d, CID2, "land", GS__SEVERITY__COMPLEX),
+	    T1 + 3000);
+	vwrite(&X, d_whistle(&d, CID2), T1 + 4000);
+	write_at(C.n, d_dispatch(&d, CID2, POLICE, D2, 0), T1 + 5000, id);
 	case_is(CID1, "q/c", 1, 3);
 	case_is(CID2, "q/c", 1, 3);
 
@@ -422,7 +161,7 @@ test_auto_whistle(void)
 	/* The county sends it back down; the town imports the Return. Its
 	 * police still have not reported in: overdue again, at the town. */
 	seal(&Q, d_return(&d, CID1), GS_HLC_MAKE(D + after + 120000, 0), &rt);
-	apply_one(C.n, rt.buf, rt.len);
+	apply_one(C.n, rt.buf, rt.len, GS_APPLIED);
 	cs = load(C.n, CID1);
 	GS_CHECK_STR(cs->level, "q/c");
 	GS_CHECK_EQ(cs->status, GS__STATUS__OPEN);
@@ -456,9 +195,9 @@ test_auto_whistle_zero_limit(void)
 	uint8_t id[GS_ID_BYTES];
 
 	world_new();
-	vwrite(d_report(&d, CID1), T1);
-	vwrite(d_whistle(&d, CID1), T1 + 1000);
-	write_at(C.n, d_dispatch(&d, CID1, 0, D), T1 + 2000, id);
+	vwrite(&X, d_report(&d, CID1, "land", GS__SEVERITY__COMPLEX), T1);
+	vwrite(&X, d_whistle(&d, CID1), T1 + 1000);
+	write_at(C.n, d_dispatch(&d, CID1, POLICE, 0, D), T1 + 2000, id);
 	GS_CHECK_EQ(auto_whistle(C.n, 0, D), 0);
 	GS_CHECK_EQ(auto_whistle(C.n, 0, D + 1), 1);
 	case_is(CID1, "q", 2, 4);
@@ -480,7 +219,7 @@ test_who(void)
 
 	world_new();
 	apply_members(Q.n);
-	vwrite(d_report(&d, CID1), T1);
+	vwrite(&X, d_report(&d, CID1, "land", GS__SEVERITY__COMPLEX), T1);
 
 	k = 99;
 	GS_CHECK_EQ(gs_policy_auto_whistle(Q.n, 0, T1 + 1000 * HOUR_MS, &k,

@@ -2,315 +2,32 @@
  * test_records.c: the records index (records.h) over real stores and
  * real signed changes.
  *
- * Each test makes a small world in a mkdtemp directory: the county q (its
- * own trust root), the town q/c and the villages q/c/x and q/c/y, each a
- * real node whose secret key signs its changes. The Members are q's self
- * Member, q -> q/c, q/c -> q/c/x and q/c -> q/c/y. Changes are sealed by
- * hand with gs_change_seal, each signer keeping its own seq and prev
- * chain, with fixed HLCs, and applied to receivers (path q/d, trusting q)
- * through gs_apply_batch, in different orders: what counts must depend
- * only on the set held.
+ * Each test makes the world of gs_world.h: the county q, the town q/c and
+ * the villages q/c/x and q/c/y, real nodes that sign their own changes.
+ * Changes are sealed by hand with gs_change_seal, each signer keeping its
+ * own seq and prev chain, with fixed HLCs, and applied to receivers (path
+ * q/d, trusting q) through gs_apply_batch, in different orders: what
+ * counts must depend only on the set held.
  */
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "gs_test.h"
+#include "gs_world.h"
 
 #include "gs/apply.h"
 #include "gs/change.h"
 #include "gs/error.h"
-#include "gs/hlc.h"
-#include "gs/node.h"
 #include "gs/records.h"
 #include "gs/store.h"
 
-#define MAP_TEST  ((size_t)16 << 20)
-#define BATCH_MAX 16
-#define GOT_MAX   16
+#define GOT_MAX  16
 
-#define H(k) GS_HLC_MAKE(1700000000000ULL + (uint64_t)(k) * 1000, 0)
-
-/* A node that signs: its key, and its own seq and prev chain. */
-struct ident {
-	gs_node *n;
-	uint64_t seq;
-	uint8_t  prev[GS_ID_BYTES];
-};
-
-/* A sealed envelope. */
-struct env {
-	uint8_t *buf;
-	size_t   len;
-	uint8_t  id[GS_ID_BYTES];
-	uint64_t seq;
-};
-
-/* A draft change and every body it may point to. */
-struct draft {
-	Gs__Change      ch;
-	Gs__Member      member;
-	Gs__Revoke      revoke;
-	Gs__Notice      notice;
-	Gs__Rollup      rollup;
-	Gs__RollupCount count;
-	Gs__RollupCount *countp[1];
-	Gs__Receipt     receipt;
-	Gs__Check       check;
-	Gs__Report      report;
-	uint8_t         key[GS_KEY_BYTES];
-	uint8_t         notice_id[GS_ID_BYTES];
-};
-
-static char base[64];
-static struct ident Q, C, X, Y;
-static struct env mq, mc, mx, my;	/* the world's Members */
-static int nnodes;
-
-static char *
-unconst(const char *s)
-{
-	return (char *)(uintptr_t)s;
-}
-
-/* ---- drafts ---- */
-
-static Gs__Change *
-d_init(struct draft *d)
-{
-	memset(d, 0, sizeof(*d));
-	gs__change__init(&d->ch);
-	gs__member__init(&d->member);
-	gs__revoke__init(&d->revoke);
-	gs__notice__init(&d->notice);
-	gs__rollup__init(&d->rollup);
-	gs__rollup_count__init(&d->count);
-	gs__receipt__init(&d->receipt);
-	gs__check__init(&d->check);
-	gs__report__init(&d->report);
-	d->ch.actor = unconst("李四");
-	return &d->ch;
-}
-
-static Gs__Change *
-d_member(struct draft *d, const char *path, const uint8_t *key)
-{
-	d_init(d);
-	memcpy(d->key, key, GS_KEY_BYTES);
-	d->member.path = unconst(path);
-	d->member.key.data = d->key;
-	d->member.key.len = GS_KEY_BYTES;
-	d->ch.body_case = GS__CHANGE__BODY_MEMBER;
-	d->ch.member = &d->member;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_revoke(struct draft *d, const uint8_t *key, const char *path,
-    uint64_t after)
-{
-	d_init(d);
-	memcpy(d->key, key, GS_KEY_BYTES);
-	d->revoke.key.data = d->key;
-	d->revoke.key.len = GS_KEY_BYTES;
-	d->revoke.path = unconst(path);
-	d->revoke.after_seq = after;
-	d->revoke.reason = unconst("终端丢失");
-	d->ch.body_case = GS__CHANGE__BODY_REVOKE;
-	d->ch.revoke = &d->revoke;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_notice(struct draft *d, const char *title)
-{
-	d_init(d);
-	d->notice.title = unconst(title);
-	d->ch.body_case = GS__CHANGE__BODY_NOTICE;
-	d->ch.notice = &d->notice;
-	return &d->ch;
-}
-
-/* A rollup of subject's period with the one count "neighbor.received". */
-static Gs__Change *
-d_rollup(struct draft *d, const char *subject, const char *period,
-    uint64_t received)
-{
-	d_init(d);
-	d->rollup.subject = unconst(subject);
-	d->rollup.period = unconst(period);
-	d->count.name = unconst("neighbor.received");
-	d->count.value = received;
-	d->countp[0] = &d->count;
-	d->rollup.counts = d->countp;
-	d->rollup.n_counts = 1;
-	d->ch.body_case = GS__CHANGE__BODY_ROLLUP;
-	d->ch.rollup = &d->rollup;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_receipt(struct draft *d, const uint8_t *notice, const char *issuer)
-{
-	d_init(d);
-	memcpy(d->notice_id, notice, GS_ID_BYTES);
-	d->receipt.notice.data = d->notice_id;
-	d->receipt.notice.len = GS_ID_BYTES;
-	d->receipt.issuer = unconst(issuer);
-	d->receipt.note = unconst("已阅");
-	d->ch.body_case = GS__CHANGE__BODY_RECEIPT;
-	d->ch.receipt = &d->receipt;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_check(struct draft *d, const char *period, uint32_t found)
-{
-	d_init(d);
-	d->check.period = unconst(period);
-	d->check.found = found;
-	d->ch.body_case = GS__CHANGE__BODY_CHECK;
-	d->ch.check = &d->check;
-	return &d->ch;
-}
-
-/* Seals draft c as signer's next change at hlc, as the node's own path. */
-static void
-seal(struct ident *s, Gs__Change *c, uint64_t hlc, struct env *out)
-{
-	const char *why = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	c->signer = unconst(gs_node_path(s->n));
-	c->version = GS_CHANGE_VERSION;
-	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(s->n);
-	c->origin.len = GS_KEY_BYTES;
-	c->seq = s->seq + 1;
-	c->prev.data = s->seq > 0 ? s->prev : NULL;
-	c->prev.len = s->seq > 0 ? GS_ID_BYTES : 0;
-	c->hlc = hlc;
-	rc = gs_change_seal(c, gs_node_secret(s->n), &out->buf, &out->len,
-	    out->id, &why);
-	if (rc != 0)
-		fprintf(stderr, "seal: %s\n", why ? why : gs_strerror(rc));
-	GS_CHECK_EQ(rc, 0);
-	s->seq++;
-	out->seq = s->seq;
-	memcpy(s->prev, out->id, GS_ID_BYTES);
-}
-
-static void
-env_free(struct env *e)
-{
-	free(e->buf);
-	memset(e, 0, sizeof(*e));
-}
-
-/* ---- the world ---- */
-
-static gs_node *
-node_new(const char *path, const uint8_t *root)
-{
-	char dir[128];
-	gs_node *n = NULL;
-
-	snprintf(dir, sizeof(dir), "%s/n%d", base, nnodes++);
-	GS_CHECK_EQ(gs_node_create(dir, path, root, MAP_TEST, &n), 0);
-	GS_CHECK(n != NULL);
-	return n;
-}
-
-static gs_node *
-receiver(void)
-{
-	return node_new("q/d", gs_node_key(Q.n));
-}
-
-static void
-world_new(void)
-{
-	struct draft d;
-
-	strcpy(base, "/tmp/gs_test_records.XXXXXX");
-	GS_CHECK(mkdtemp(base) != NULL);
-	nnodes = 0;
-	memset(&Q, 0, sizeof(Q));
-	memset(&C, 0, sizeof(C));
-	memset(&X, 0, sizeof(X));
-	memset(&Y, 0, sizeof(Y));
-	Q.n = node_new("q", NULL);
-	C.n = node_new("q/c", gs_node_key(Q.n));
-	X.n = node_new("q/c/x", gs_node_key(Q.n));
-	Y.n = node_new("q/c/y", gs_node_key(Q.n));
-	seal(&Q, d_member(&d, "q", gs_node_key(Q.n)), H(1), &mq);
-	seal(&Q, d_member(&d, "q/c", gs_node_key(C.n)), H(2), &mc);
-	seal(&C, d_member(&d, "q/c/x", gs_node_key(X.n)), H(3), &mx);
-	seal(&C, d_member(&d, "q/c/y", gs_node_key(Y.n)), H(4), &my);
-}
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void
-world_free(void)
-{
-	gs_node_close(&Q.n);
-	gs_node_close(&C.n);
-	gs_node_close(&X.n);
-	gs_node_close(&Y.n);
-	env_free(&mq);
-	env_free(&mc);
-	env_free(&mx);
-	env_free(&my);
-	GS_CHECK_EQ(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	GS_CHECK(access(base, F_OK) != 0);
-}
-
-/* Applies es[0..k) in one committed transaction, each with status want. */
-static void
-apply_all(gs_node *n, const struct env *const *es, size_t k,
-    enum gs_apply_status want)
-{
-	const uint8_t *bufs[BATCH_MAX];
-	size_t lens[BATCH_MAX];
-	struct gs_apply_result res[BATCH_MAX];
-	gs_txn *t = NULL;
-
-	GS_CHECK(k <= BATCH_MAX);
-	for (size_t i = 0; i < k; i++) {
-		bufs[i] = es[i]->buf;
-		lens[i] = es[i]->len;
-	}
-	GS_CHECK_EQ(gs_txn_begin(gs_node_store(n), 1, &t), 0);
-	GS_CHECK_EQ(gs_apply_batch(n, t, bufs, lens, k, res, NULL), 0);
-	GS_CHECK_EQ(gs_txn_commit(&t), 0);
-	for (size_t i = 0; i < k; i++) {
-		if (res[i].status != want)
-			fprintf(stderr, "apply %zu: %d %s\n", i,
-			    (int)res[i].status, res[i].reason);
-		GS_CHECK_EQ(res[i].status, want);
-		GS_CHECK(memcmp(res[i].id, es[i]->id, GS_ID_BYTES) == 0);
-	}
-}
-
-static void
-apply_members(gs_node *n)
-{
-	const struct env *b[] = { &mq, &mc, &mx, &my };
-
-	apply_all(n, b, 4, GS_APPLIED);
-}
+/* The one count these tests' rollups carry. */
+#define RECEIVED "neighbor.received"
 
 /* A receiver holding the Members and then es, one batch each, in order
  * (backwards when rev). */
@@ -447,12 +164,12 @@ test_rollup_latest(void)
 
 	world_new();
 	/* Town seqs 3.. (1 and 2 are its Members). */
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", 2), H(10), &r1);
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", 3), H(20), &r2);
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-02", 1), H(15), &r3);
-	seal(&C, d_rollup(&d, "q/c/y", "2026-11-01", 4), H(12), &r4);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", RECEIVED, 2), H(10), &r1);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", RECEIVED, 3), H(20), &r2);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-02", RECEIVED, 1), H(15), &r3);
+	seal(&C, d_rollup(&d, "q/c/y", "2026-11-01", RECEIVED, 4), H(12), &r4);
 	/* Same key as r1 and r2, a later seq but an earlier hlc. */
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", 9), H(18), &r5);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", RECEIVED, 9), H(18), &r5);
 	GS_CHECK_EQ(r1.seq, 3);
 	GS_CHECK_EQ(r5.seq, 7);
 
@@ -637,10 +354,10 @@ test_revoked_rollup(void)
 	gs_node *a, *b;
 
 	world_new();
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", 2), H(10), &r1);
-	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", 5), H(20), &r2);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", RECEIVED, 2), H(10), &r1);
+	seal(&C, d_rollup(&d, "q/c/x", "2026-11-01", RECEIVED, 5), H(20), &r2);
 	/* Another key, only ever signed after the revocation point. */
-	seal(&C, d_rollup(&d, "q/c/y", "2026-11-01", 1), H(21), &ry);
+	seal(&C, d_rollup(&d, "q/c/y", "2026-11-01", RECEIVED, 1), H(21), &ry);
 	GS_CHECK_EQ(r1.seq, 3);
 	GS_CHECK_EQ(r2.seq, 4);
 	seal(&Q, d_revoke(&d, gs_node_key(C.n), "q/c", 3), H(30), &rv);

@@ -2,29 +2,24 @@
  * test_stats.c: days in China Standard Time, counts from cases and from
  * rollups, and the rollups a town owes (stats.h), over real stores.
  *
- * The world, in a mkdtemp directory: the county q (its own trust root),
- * the town q/c and the villages q/c/x and q/c/y, each a real node. The
- * Members (q's self Member, q -> q/c, q/c -> q/c/x, q/c -> q/c/y) are
- * sealed by hand and applied to every store. Then the villages write
- * their cases through gs_ops_write in their own stores, with the clock
- * (GRIDNODE_NOW_MS) set to the day wanted, and each change is forwarded
- * to the town's store through gs_apply_batch, as sync would. The town
- * signs its rollups through gs_policy_rollups.
+ * The world of gs_world.h: the county q, the town q/c and the villages
+ * q/c/x and q/c/y, real nodes, the town and the villages holding the
+ * Members. The villages write their cases through gs_ops_write in their
+ * own stores, with the clock (GRIDNODE_NOW_MS) set to the day wanted, and
+ * each change is forwarded to the town's store through gs_apply_batch, as
+ * sync would. The town signs its rollups through gs_policy_rollups.
  */
-#include <ftw.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <sodium.h>
 
 #include "gs_test.h"
+#include "gs_world.h"
 
 #include "gs/apply.h"
-#include "gs/change.h"
-#include "gs/error.h"
 #include "gs/hlc.h"
 #include "gs/node.h"
 #include "gs/ops.h"
@@ -34,340 +29,14 @@
 #include "gs/stats.h"
 #include "gs/store.h"
 
-#define MAP_TEST ((size_t)16 << 20)
-#define DAY_MS   86400000ULL
+#define DAY_MS 86400000ULL
 
 /* 2026-11-01 10:00 in China (02:00 UTC), and the next two days. */
 #define T1 1793498400000ULL
 #define T2 (T1 + DAY_MS)
 #define T3 (T1 + 2 * DAY_MS)
 
-#define H(k) GS_HLC_MAKE(1700000000000ULL + (uint64_t)(k) * 1000, 0)
-
 #define CID(v, k) "q/c/" v "#01JD3QZ8W6X5N4M2K9R7T0V1A" #k
-
-/* A node that signs by hand: its key, and its own seq and prev chain. */
-struct ident {
-	gs_node *n;
-	uint64_t seq;
-	uint8_t  prev[GS_ID_BYTES];
-};
-
-struct env {
-	uint8_t *buf;
-	size_t   len;
-	uint8_t  id[GS_ID_BYTES];
-};
-
-struct draft {
-	Gs__Change      ch;
-	Gs__Member      member;
-	Gs__Revoke      revoke;
-	Gs__Report      report;
-	Gs__Resolve     resolve;
-	Gs__Whistle     whistle;
-	Gs__Dispatch    dispatch;
-	Gs__Rollup      rollup;
-	Gs__RollupCount count;
-	Gs__RollupCount *countp[1];
-	uint8_t         key[GS_KEY_BYTES];
-};
-
-static char base[64];
-static struct ident Q, C, X, Y;
-static struct env mq, mc, mx, my;
-static int nnodes;
-
-static char *
-unconst(const char *s)
-{
-	return (char *)(uintptr_t)s;
-}
-
-/* ---- drafts ---- */
-
-static Gs__Change *
-d_init(struct draft *d)
-{
-	memset(d, 0, sizeof(*d));
-	gs__change__init(&d->ch);
-	gs__member__init(&d->member);
-	gs__revoke__init(&d->revoke);
-	gs__report__init(&d->report);
-	gs__resolve__init(&d->resolve);
-	gs__whistle__init(&d->whistle);
-	gs__dispatch__init(&d->dispatch);
-	gs__rollup__init(&d->rollup);
-	gs__rollup_count__init(&d->count);
-	d->ch.actor = unconst("网格员王五");
-	return &d->ch;
-}
-
-static Gs__Change *
-d_member(struct draft *d, const char *path, const uint8_t *key)
-{
-	d_init(d);
-	memcpy(d->key, key, GS_KEY_BYTES);
-	d->member.path = unconst(path);
-	d->member.key.data = d->key;
-	d->member.key.len = GS_KEY_BYTES;
-	d->ch.body_case = GS__CHANGE__BODY_MEMBER;
-	d->ch.member = &d->member;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_revoke(struct draft *d, const uint8_t *key, const char *path,
-    uint64_t after)
-{
-	d_init(d);
-	memcpy(d->key, key, GS_KEY_BYTES);
-	d->revoke.key.data = d->key;
-	d->revoke.key.len = GS_KEY_BYTES;
-	d->revoke.path = unconst(path);
-	d->revoke.after_seq = after;
-	d->revoke.reason = unconst("终端丢失");
-	d->ch.body_case = GS__CHANGE__BODY_REVOKE;
-	d->ch.revoke = &d->revoke;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_report(struct draft *d, const char *cid, const char *category,
-    Gs__Severity severity)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->report.category = unconst(category);
-	d->report.title = unconst("群众诉求");
-	d->report.severity = severity;
-	d->ch.body_case = GS__CHANGE__BODY_REPORT;
-	d->ch.report = &d->report;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_resolve(struct draft *d, const char *cid, Gs__Outcome outcome)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->resolve.outcome = outcome;
-	d->ch.body_case = GS__CHANGE__BODY_RESOLVE;
-	d->ch.resolve = &d->resolve;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_whistle(struct draft *d, const char *cid)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->ch.body_case = GS__CHANGE__BODY_WHISTLE;
-	d->ch.whistle = &d->whistle;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_dispatch(struct draft *d, const char *cid, uint64_t ack_deadline)
-{
-	d_init(d);
-	d->ch.case_id = unconst(cid);
-	d->dispatch.department = unconst("q/c/@justice");
-	d->dispatch.ack_deadline_ms = ack_deadline;
-	d->ch.body_case = GS__CHANGE__BODY_DISPATCH;
-	d->ch.dispatch = &d->dispatch;
-	return &d->ch;
-}
-
-static Gs__Change *
-d_rollup(struct draft *d, const char *subject, const char *period,
-    const char *name, uint64_t value)
-{
-	d_init(d);
-	d->rollup.subject = unconst(subject);
-	d->rollup.period = unconst(period);
-	d->count.name = unconst(name);
-	d->count.value = value;
-	d->countp[0] = &d->count;
-	d->rollup.counts = d->countp;
-	d->rollup.n_counts = 1;
-	d->ch.body_case = GS__CHANGE__BODY_ROLLUP;
-	d->ch.rollup = &d->rollup;
-	return &d->ch;
-}
-
-/* Seals draft c by hand as s's next change at hlc, as its own path. */
-static void
-seal(struct ident *s, Gs__Change *c, uint64_t hlc, struct env *out)
-{
-	const char *why = NULL;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	c->signer = unconst(gs_node_path(s->n));
-	c->version = GS_CHANGE_VERSION;
-	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(s->n);
-	c->origin.len = GS_KEY_BYTES;
-	c->seq = s->seq + 1;
-	c->prev.data = s->seq > 0 ? s->prev : NULL;
-	c->prev.len = s->seq > 0 ? GS_ID_BYTES : 0;
-	c->hlc = hlc;
-	rc = gs_change_seal(c, gs_node_secret(s->n), &out->buf, &out->len,
-	    out->id, &why);
-	if (rc != 0)
-		fprintf(stderr, "seal: %s\n", why ? why : gs_strerror(rc));
-	GS_CHECK_EQ(rc, 0);
-	s->seq++;
-	memcpy(s->prev, out->id, GS_ID_BYTES);
-}
-
-static void
-env_free(struct env *e)
-{
-	free(e->buf);
-	memset(e, 0, sizeof(*e));
-}
-
-/* ---- the world ---- */
-
-static gs_node *
-node_new(const char *path, const uint8_t *root)
-{
-	char dir[128];
-	gs_node *n = NULL;
-
-	snprintf(dir, sizeof(dir), "%s/n%d", base, nnodes++);
-	GS_CHECK_EQ(gs_node_create(dir, path, root, MAP_TEST, &n), 0);
-	return n;
-}
-
-static void
-apply_one(gs_node *n, const uint8_t *buf, size_t len,
-    enum gs_apply_status want)
-{
-	struct gs_apply_result res;
-	gs_txn *t = NULL;
-
-	GS_CHECK_EQ(gs_txn_begin(gs_node_store(n), 1, &t), 0);
-	GS_CHECK_EQ(gs_apply_batch(n, t, &buf, &len, 1, &res, NULL), 0);
-	GS_CHECK_EQ(gs_txn_commit(&t), 0);
-	if (res.status != want)
-		fprintf(stderr, "apply: %d %s\n", (int)res.status, res.reason);
-	GS_CHECK_EQ(res.status, want);
-}
-
-static void
-apply_members(gs_node *n)
-{
-	apply_one(n, mq.buf, mq.len, GS_APPLIED);
-	apply_one(n, mc.buf, mc.len, GS_APPLIED);
-	apply_one(n, mx.buf, mx.len, GS_APPLIED);
-	apply_one(n, my.buf, my.len, GS_APPLIED);
-}
-
-static void
-world_new(void)
-{
-	struct draft d;
-
-	strcpy(base, "/tmp/gs_test_stats.XXXXXX");
-	GS_CHECK(mkdtemp(base) != NULL);
-	nnodes = 0;
-	memset(&Q, 0, sizeof(Q));
-	memset(&C, 0, sizeof(C));
-	memset(&X, 0, sizeof(X));
-	memset(&Y, 0, sizeof(Y));
-	Q.n = node_new("q", NULL);
-	C.n = node_new("q/c", gs_node_key(Q.n));
-	X.n = node_new("q/c/x", gs_node_key(Q.n));
-	Y.n = node_new("q/c/y", gs_node_key(Q.n));
-	seal(&Q, d_member(&d, "q", gs_node_key(Q.n)), H(1), &mq);
-	seal(&Q, d_member(&d, "q/c", gs_node_key(C.n)), H(2), &mc);
-	seal(&C, d_member(&d, "q/c/x", gs_node_key(X.n)), H(3), &mx);
-	seal(&C, d_member(&d, "q/c/y", gs_node_key(Y.n)), H(4), &my);
-	apply_members(C.n);
-	apply_members(X.n);
-	apply_members(Y.n);
-}
-
-static int
-rm_one(const char *p, const struct stat *sb, int flag, struct FTW *ftw)
-{
-	(void)sb;
-	(void)flag;
-	(void)ftw;
-	return remove(p);
-}
-
-static void
-world_free(void)
-{
-	gs_node_close(&Q.n);
-	gs_node_close(&C.n);
-	gs_node_close(&X.n);
-	gs_node_close(&Y.n);
-	env_free(&mq);
-	env_free(&mc);
-	env_free(&mx);
-	env_free(&my);
-	GS_CHECK_EQ(nftw(base, rm_one, 16, FTW_DEPTH | FTW_PHYS), 0);
-	GS_CHECK(access(base, F_OK) != 0);
-	unsetenv("GRIDNODE_NOW_MS");
-}
-
-/* ---- writing ---- */
-
-static void
-clock_at(uint64_t ms)
-{
-	char buf[32];
-
-	snprintf(buf, sizeof(buf), "%llu", (unsigned long long)ms);
-	GS_CHECK_EQ(setenv("GRIDNODE_NOW_MS", buf, 1), 0);
-}
-
-/* n writes c through gs_ops_write with its clock at ms. */
-static void
-write_at(gs_node *n, Gs__Change *c, uint64_t ms, uint8_t id[GS_ID_BYTES])
-{
-	char err[256];
-	int rc;
-
-	clock_at(ms);
-	rc = gs_ops_write(n, c, id, err, sizeof(err));
-	if (rc != 0)
-		fprintf(stderr, "%s: write: %s\n", gs_node_path(n), err);
-	GS_CHECK_EQ(rc, 0);
-}
-
-/* Copies change id from one store into another, as sync would. */
-static void
-forward(gs_node *from, const uint8_t id[GS_ID_BYTES], gs_node *to)
-{
-	gs_txn *t = NULL;
-	gs_val v;
-	uint8_t *b;
-	size_t len;
-
-	GS_CHECK_EQ(gs_txn_begin(gs_node_store(from), 0, &t), 0);
-	GS_CHECK_EQ(gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v), 0);
-	len = v.len;
-	GS_CHECK((b = malloc(len)) != NULL);
-	memcpy(b, v.data, len);
-	gs_txn_abort(&t);
-	apply_one(to, b, len, GS_APPLIED);
-	free(b);
-}
-
-/* Village v writes c at ms; the town's store gets it. */
-static void
-vwrite(struct ident *v, Gs__Change *c, uint64_t ms)
-{
-	uint8_t id[GS_ID_BYTES];
-
-	write_at(v->n, c, ms, id);
-	forward(v->n, id, C.n);
-}
 
 /*
  * The cases of both villages over three days (China time):
@@ -807,7 +476,8 @@ test_rollups_due_clock(void)
 	/* x3 goes up to the town, which dispatches it to its justice
 	 * office: nothing counted changes. */
 	vwrite(&X, d_whistle(&d, CID("x", 3)), now + 1000);
-	write_at(C.n, d_dispatch(&d, CID("x", 3), A), now + 2000, id);
+	write_at(C.n, d_dispatch(&d, CID("x", 3), "q/c/@justice", A, 0),
+	    now + 2000, id);
 	due_is(now + 3000, NULL, 0);
 	due_is(A, NULL, 0);
 	due_is(A + 1, want, 1);
