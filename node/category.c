@@ -31,6 +31,14 @@ static const struct gs_category categories[] = {
 
 #define NCATEGORIES (sizeof(categories) / sizeof(categories[0]))
 
+_Static_assert(NCATEGORIES <= GS_CATEGORIES_MAX, "raise GS_CATEGORIES_MAX");
+
+size_t
+gs_category_index(const struct gs_category *c)
+{
+	return (size_t)(c - categories);
+}
+
 const struct gs_category *
 gs_category_find(const char *key_or_label)
 {

@@ -14,6 +14,7 @@
 #include "gs/error.h"
 #include "gs/hlc.h"
 #include "gs/path.h"
+#include "gs/stats.h"
 #include "gridsync.pb-c.h"
 
 /*
@@ -269,6 +270,10 @@ validate_body(const Gs__Change *c, const char **why)
 			CHECK_STR(c->rollup->counts[i]->name, GS_NAME_MAX_BYTES,
 			    false, "count name");
 		}
+		/* Figures a county sums must be figures some set of cases
+		 * could have. */
+		if ((rc = gs_rollup_validate(c->rollup, why)) != 0)
+			goto out;
 		break;
 	case GS__CHANGE__BODY_RECEIPT:
 		if (c->receipt->notice.len != GS_ID_BYTES)
@@ -356,9 +361,16 @@ gs_period_valid(const char *p)
 		if (k >= 7 && (strncmp(p + 5, "01", 2) < 0 ||
 		    strncmp(p + 5, "12", 2) > 0))
 			return 0;
-		if (k == 10 && (strncmp(p + 8, "01", 2) < 0 ||
-		    strncmp(p + 8, "31", 2) > 0))
-			return 0;
+		if (k == 10) {
+			static const int mdays[12] = { 31, 29, 31, 30, 31, 30,
+			    31, 31, 30, 31, 30, 31 };
+			int y = atoi(p), m = atoi(p + 5), d = atoi(p + 8);
+			bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+			if (d < 1 || d > mdays[m - 1] || (m == 2 && d == 29 &&
+			    !leap))
+				return 0;
+		}
 		return (int)k;
 	}
 	return 0;

@@ -136,7 +136,8 @@ cmd_stats(struct args *a)
 	rollups = gs_path_depth(gs_node_path(a->node)) == 1;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) == 0)
 		rc = rollups ? gs_stats_rollups(t, gs_node_path(a->node), period,
-		    eb, &s) : gs_stats_cases(t, period, eb, gs_hlc_now_ms(), &s);
+		    eb, gs_hlc_now_ms(), &s) : gs_stats_cases(t, period, eb,
+		    gs_hlc_now_ms(), &s);
 	gs_txn_abort(&t);
 	if (rc != 0)
 		return cli_fail("%s", gs_strerror(rc));
@@ -206,6 +207,15 @@ collect_notice(void *arg, const uint8_t *id, const Gs__Change *c)
 	return x->title && x->body ? 0 : GS_ENOMEM;
 }
 
+static const struct reader *
+reader_find(const struct notice *x, const char *path)
+{
+	for (size_t i = 0; i < x->nreaders; i++)
+		if (strcmp(x->readers[i].path, path) == 0)
+			return &x->readers[i];
+	return NULL;
+}
+
 static int
 collect_reader(void *arg, const uint8_t *id, const Gs__Change *c)
 {
@@ -216,6 +226,11 @@ collect_reader(void *arg, const uint8_t *id, const Gs__Change *c)
 	if (nv == NULL)
 		return GS_ENOMEM;
 	x->readers = nv;
+	/* A receipt naming another issuer than the notice's signer is not a
+	 * receipt of this notice; a reader's later receipts add nothing. */
+	if (strcmp(c->receipt->issuer, x->issuer) != 0 ||
+	    reader_find(x, c->signer) != NULL)
+		return 0;
 	snprintf(nv[x->nreaders].path, sizeof(nv[0].path), "%s", c->signer);
 	nv[x->nreaders++].hlc = c->hlc;
 	return 0;
@@ -243,15 +258,6 @@ notices_free(struct notices *ns)
 	memset(ns, 0, sizeof(*ns));
 }
 
-static const struct reader *
-reader_find(const struct notice *x, const char *path)
-{
-	for (size_t i = 0; i < x->nreaders; i++)
-		if (strcmp(x->readers[i].path, path) == 0)
-			return &x->readers[i];
-	return NULL;
-}
-
 int
 cmd_notices(struct args *a)
 {
@@ -273,8 +279,8 @@ cmd_notices(struct args *a)
 	    collect_notice, &ns)) != 0)
 		goto out;
 	for (size_t i = 0; i < ns.n; i++)
-		if ((rc = gs_records_each(t, GS__CHANGE__BODY_RECEIPT, ns.v[i].id,
-		    GS_ID_BYTES, collect_reader, &ns.v[i])) != 0)
+		if ((rc = gs_records_walk(t, GS__CHANGE__BODY_RECEIPT, ns.v[i].id,
+		    GS_ID_BYTES, GS_PICK_ALL, collect_reader, &ns.v[i])) != 0)
 			goto out;
 	/* The villages whose receipts reach this node: those below it. */
 	if ((rc = gs_roster_areas_below(t, self, 3, &villages,
@@ -352,7 +358,7 @@ out:
 }
 
 struct own_receipt {
-	const char *self;
+	const char *self, *issuer;
 	uint8_t     id[GS_ID_BYTES];
 };
 
@@ -363,7 +369,8 @@ own_receipt(void *arg, const uint8_t *id, const Gs__Change *c)
 {
 	struct own_receipt *o = arg;
 
-	if (strcmp(c->signer, o->self) != 0)
+	if (strcmp(c->signer, o->self) != 0 ||
+	    strcmp(c->receipt->issuer, o->issuer) != 0)
 		return 0;
 	memcpy(o->id, id, GS_ID_BYTES);
 	return 1;   /* found: stop */
@@ -404,10 +411,11 @@ cmd_read(struct args *a)
 		rc = GS_ENOTFOUND;
 	if (rc == 0) {
 		snprintf(issuer, sizeof(issuer), "%s", n->signer);
+		own.issuer = issuer;
 		memcpy(prefix, nid, GS_ID_BYTES);
 		memcpy(prefix + GS_ID_BYTES, self, strlen(self));
-		found = gs_records_each(t, GS__CHANGE__BODY_RECEIPT, prefix,
-		    GS_ID_BYTES + strlen(self), own_receipt, &own);
+		found = gs_records_walk(t, GS__CHANGE__BODY_RECEIPT, prefix,
+		    GS_ID_BYTES + strlen(self), GS_PICK_ALL, own_receipt, &own);
 	}
 	gs_change_free(&n);
 	gs_envelope_clear(&e);
@@ -489,7 +497,8 @@ cmd_check(struct args *a)
 struct check_row {
 	bool     filed;
 	uint32_t found;
-	uint64_t hlc;
+	uint64_t hlc;        /* the latest filing */
+	uint64_t first_hlc;  /* the first: whether it was on time */
 };
 
 static int
@@ -501,6 +510,16 @@ latest_check(void *arg, const uint8_t *id, const Gs__Change *c)
 	row->filed = true;
 	row->found = c->check->found;
 	row->hlc = c->hlc;
+	return 0;
+}
+
+static int
+first_check(void *arg, const uint8_t *id, const Gs__Change *c)
+{
+	struct check_row *row = arg;
+
+	(void)id;
+	row->first_hlc = c->hlc;
 	return 0;
 }
 
@@ -543,12 +562,16 @@ cmd_checks(struct args *a)
 		/* 'C' village NUL period */
 		memcpy(prefix, villages[i], vl + 1);
 		memcpy(prefix + vl + 1, period, 7);
+		/* What it found: the latest filing; on time or late: the
+		 * first, so a correction after the due day is not "late". */
 		if ((rc = gs_records_each(t, GS__CHANGE__BODY_CHECK, prefix,
-		    vl + 8, latest_check, &rows[i])) != 0)
+		    vl + 8, latest_check, &rows[i])) != 0 ||
+		    (rc = gs_records_walk(t, GS__CHANGE__BODY_CHECK, prefix,
+		    vl + 8, GS_PICK_FIRST, first_check, &rows[i])) != 0)
 			goto out;
 		if (rows[i].filed) {
 			filed++;
-			gs_stats_day(rows[i].hlc, day);
+			gs_stats_day(rows[i].first_hlc, day);
 			if (strcmp(day, due) <= 0)
 				on_time++;
 		}
@@ -574,7 +597,7 @@ cmd_checks(struct args *a)
 	for (size_t i = 0; i < nv; i++) {
 		const struct check_row *r = &rows[i];
 
-		gs_stats_day(r->hlc, day);
+		gs_stats_day(r->first_hlc, day);
 		if (a->json) {
 			gs_json_obj_open(&j);
 			gs_json_key(&j, "village"); gs_json_str(&j, villages[i]);

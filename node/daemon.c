@@ -769,6 +769,10 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 	signal(SIGPIPE, SIG_IGN);
 	logmsg("info", "node %s running%s%s", gs_node_path(n),
 	    c->listen[0] ? ", children on " : "", c->listen);
+	if (getenv("GRIDNODE_NOW_MS") != NULL)
+		logmsg("warn", "GRIDNODE_NOW_MS is set: this daemon's clock is "
+		    "fixed at %s ms (tests and sample data only)",
+		    getenv("GRIDNODE_NOW_MS"));
 
 	while (!stopping) {
 		zmq_pollitem_t it[5];

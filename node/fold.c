@@ -266,6 +266,7 @@ apply_report(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 	    (r = str_set(&c->grid, b->grid)) != 0 ||
 	    (r = str_set(&c->reporter, b->reporter)) != 0 ||
 	    (r = str_set(&c->level, c->owner)) != 0 ||
+	    (r = str_set(&c->peak, c->owner)) != 0 ||
 	    (r = str_set(&c->created_by, it->signer)) != 0)
 		return r;
 	c->severity = b->severity;
@@ -305,6 +306,11 @@ apply_whistle(Gs__Case *c, const struct gs_fold_item *it, const char **why)
 	}
 	if (r != 0 || (r = str_set(&c->level, parent)) != 0 ||
 	    (r = visible_add(c, parent)) != 0)
+		return r;
+	/* 矛盾不上交 asks whether a case ever went up to the county, even if
+	 * it came back down: remember the highest level. */
+	if (gs_path_depth(parent) < gs_path_depth(c->peak) &&
+	    (r = str_set(&c->peak, parent)) != 0)
 		return r;
 	c->whistles++;
 	c->status = GS__STATUS__OPEN;

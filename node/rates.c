@@ -79,6 +79,10 @@ gs_counts_add(struct gs_counts *k, const Gs__Case *c, uint64_t now)
 			k->settled_town++;
 		else
 			k->settled_county++;
+		/* Whistled up to the county at some time, whether the
+		 * county settled it or returned it. */
+		if (gs_path_depth(c->peak) == 1)
+			k->passed_up++;
 		/* The level a grade expects, as a depth: 简单 3 (village),
 		 * 复杂 2 (town), 疑难 1 (county); settled at that depth or
 		 * deeper is as graded. */
@@ -119,6 +123,7 @@ static const char *const count_names[] = {
 	"settled_county", "overdue", "disputes_settled", "mediated",
 	"assignments_due", "acked_on_time", "followed_up", "satisfied",
 	"simple", "complex", "hard", "graded_settled", "settled_as_graded",
+	"passed_up",
 };
 
 /* The names follow struct gs_counts' field order; keep them in step. */
@@ -156,6 +161,22 @@ gs_counts_sum(struct gs_counts *a, const struct gs_counts *b)
 		x[i] += y[i];
 }
 
+bool
+gs_counts_consistent(const struct gs_counts *k)
+{
+	return k->open <= k->received && k->settled <= k->received &&
+	    k->open + k->settled <= k->received &&
+	    k->settled_village + k->settled_town + k->settled_county <=
+	    k->settled && k->overdue <= k->open &&
+	    k->disputes_settled <= k->settled &&
+	    k->mediated <= k->disputes_settled &&
+	    k->acked_on_time <= k->assignments_due &&
+	    k->satisfied <= k->followed_up && k->followed_up <= k->received &&
+	    k->simple + k->complex + k->hard <= k->received &&
+	    k->settled_as_graded <= k->graded_settled &&
+	    k->graded_settled <= k->settled && k->passed_up <= k->settled;
+}
+
 static bool
 ratio(uint64_t num, uint64_t den, double *out)
 {
@@ -182,7 +203,7 @@ gs_rate(const struct gs_counts *k, enum gs_rate r, double *out)
 	case GS_RATE_IN_TOWN:
 		return ratio(k->settled_village + k->settled_town, k->settled, out);
 	case GS_RATE_NOT_PASSED_UP:
-		return ratio(k->settled - k->settled_county, k->settled, out);
+		return ratio(k->settled - k->passed_up, k->settled, out);
 	case GS_RATE_AS_GRADED:
 		return ratio(k->settled_as_graded, k->graded_settled, out);
 	default:

@@ -136,14 +136,13 @@ cand_load(gs_txn *t, const gs_val *v, struct cand *x, bool *counts)
 	return 0;
 }
 
-int
-gs_records_each(gs_txn *t, int kind, const void *prefix, size_t plen,
-    gs_records_fn fn, void *arg)
+static int
+walk(gs_txn *t, int kind, const void *prefix, size_t plen,
+    enum gs_records_pick pick, gs_records_fn fn, void *arg)
 {
+	bool latest = pick == GS_PICK_LATEST;
 	uint8_t start[KEY_MAX], cur_key[KEY_MAX];
 	size_t slen = 0, cur_len = 0;
-	bool latest = kind == GS__CHANGE__BODY_ROLLUP ||
-	    kind == GS__CHANGE__BODY_CHECK;
 	bool have = false, in_group = false;
 	struct cand best, x;
 	gs_cursor *cur = NULL;
@@ -195,6 +194,13 @@ gs_records_each(gs_txn *t, int kind, const void *prefix, size_t plen,
 			cand_clear(&x);
 			continue;
 		}
+		if (pick == GS_PICK_ALL) {
+			rc = fn(arg, x.id, x.c);
+			cand_clear(&x);
+			if (rc != 0)
+				goto out;
+			continue;
+		}
 		if (have)
 			cand_clear(&best);
 		best = x;
@@ -205,4 +211,23 @@ out:
 		cand_clear(&best);
 	gs_cursor_close(&cur);
 	return rc;
+}
+
+int
+gs_records_each(gs_txn *t, int kind, const void *prefix, size_t plen,
+    gs_records_fn fn, void *arg)
+{
+	return walk(t, kind, prefix, plen, kind == GS__CHANGE__BODY_ROLLUP ||
+	    kind == GS__CHANGE__BODY_CHECK ? GS_PICK_LATEST : GS_PICK_FIRST,
+	    fn, arg);
+}
+
+int
+gs_records_walk(gs_txn *t, int kind, const void *prefix, size_t plen,
+    enum gs_records_pick pick, gs_records_fn fn, void *arg)
+{
+	if (pick != GS_PICK_FIRST && pick != GS_PICK_LATEST &&
+	    pick != GS_PICK_ALL)
+		return GS_EINVAL;
+	return walk(t, kind, prefix, plen, pick, fn, arg);
 }

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "gs/apply.h"
+#include "gs/category.h"
 #include "gs/error.h"
 #include "gs/fold.h"
 #include "gs/hlc.h"
@@ -141,6 +142,49 @@ count_split(const char *name, char *category, size_t cap)
 	return gs_counts_find(dot + 1);
 }
 
+int
+gs_rollup_validate(const Gs__Rollup *r, const char **why)
+{
+	struct gs_counts k[GS_CATEGORIES_MAX];
+	char cat[GS_NAME_MAX_BYTES + 1];
+	const struct gs_category *kc;
+	int i;
+
+	memset(k, 0, sizeof(k));
+	if (r->subject == NULL || gs_path_valid(r->subject) != 0 ||
+	    gs_path_is_dept(r->subject)) {
+		*why = "rollup's subject is not an area path";
+		return GS_EINVAL;
+	}
+	for (size_t j = 0; j < r->n_counts; j++) {
+		const Gs__RollupCount *c = r->counts[j];
+		uint64_t *v;
+
+		if ((i = count_split(c->name, cat, sizeof(cat))) < 0 ||
+		    (kc = gs_category_find(cat)) == NULL ||
+		    strcmp(kc->key, cat) != 0) {
+			*why = "rollup count name is not <category>.<count>";
+			return GS_EINVAL;
+		}
+		if (c->value > GS_ROLLUP_VALUE_MAX) {
+			*why = "rollup count is out of range";
+			return GS_EINVAL;
+		}
+		v = gs_counts_at(&k[gs_category_index(kc)], (size_t)i);
+		if (*v != 0 || c->value == 0) {
+			*why = "rollup count is repeated or zero";
+			return GS_EINVAL;
+		}
+		*v = c->value;
+	}
+	for (size_t j = 0; j < GS_CATEGORIES_MAX; j++)
+		if (!gs_counts_consistent(&k[j])) {
+			*why = "rollup counts contradict each other";
+			return GS_EINVAL;
+		}
+	return 0;
+}
+
 struct from_rollups {
 	struct gs_stats *s;
 	const char      *self, *period;
@@ -192,15 +236,32 @@ add_rollup(void *arg, const uint8_t *id, const Gs__Change *c)
 	return 0;
 }
 
+struct own_cases {
+	struct from_cases fc;
+	const char       *self;
+};
+
+static int
+add_own_case(void *arg, const Gs__Case *c)
+{
+	struct own_cases *oc = arg;
+
+	return strcmp(c->owner, oc->self) == 0 ? add_case(&oc->fc, c) : 0;
+}
+
 int
 gs_stats_rollups(gs_txn *t, const char *self, const char *period,
-    enum gs_stats_by by, struct gs_stats *out)
+    enum gs_stats_by by, uint64_t now_ms, struct gs_stats *out)
 {
 	struct from_rollups fr = { out, self, period, by };
+	struct own_cases oc = { { out, period, by, now_ms }, self };
 	int rc;
 
+	/* The towns' figures, and the cases this node owns itself (a walk-in
+	 * at the county's center): no town counts those. */
 	if ((rc = gs_records_each(t, GS__CHANGE__BODY_ROLLUP, NULL, 0,
-	    add_rollup, &fr)) != 0) {
+	    add_rollup, &fr)) != 0 ||
+	    (rc = gs_case_each(t, add_own_case, &oc)) != 0) {
 		gs_stats_free(out);
 		return rc;
 	}

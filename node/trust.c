@@ -166,16 +166,15 @@ gs_trust_check(const char *signer, const Gs__Change *c,
 		*why = "only an area node may issue a notice";
 		return GS_EAUTH;
 	case GS__CHANGE__BODY_ROLLUP:
-		if (!is_area(signer)) {
-			*why = "only an area node may sign a rollup";
-			return GS_EAUTH;
-		}
-		if (c->rollup->subject[0] != '\0' &&
-		    !gs_path_within(signer, c->rollup->subject)) {
-			*why = "a rollup may only cover the signer's own subtree";
-			return GS_EAUTH;
-		}
-		return 0;
+		/* A village's figures come from its own town; a town may
+		 * also count the cases it owns itself. */
+		if (is_area(signer) && (strcmp(c->rollup->subject, signer) == 0 ||
+		    (gs_path_parent(c->rollup->subject, parent,
+		    sizeof(parent)) == 0 && strcmp(parent, signer) == 0)))
+			return 0;
+		*why = "a rollup must be signed by its subject's parent or the "
+		    "subject itself";
+		return GS_EAUTH;
 	case GS__CHANGE__BODY_RECEIPT:
 		if (is_area(c->receipt->issuer) &&
 		    gs_path_is_ancestor(c->receipt->issuer, signer))

@@ -22,6 +22,10 @@ const struct gs_category *gs_category_find(const char *key_or_label);
 /* The whole table; *n receives its length. */
 const struct gs_category *gs_category_all(size_t *n);
 
+/* Room for the table as it may grow; its position of a row from it. */
+#define GS_CATEGORIES_MAX 32
+size_t gs_category_index(const struct gs_category *c);
+
 /* The label for a key, or the key itself when it is not in the table. */
 const char *gs_category_label(const char *key);
 

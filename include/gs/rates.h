@@ -15,7 +15,8 @@
  *   村内化解率 in village     = settled at a village level / settled
  *   镇内化解率 in town        = settled at a village or town level / settled
  *                              (小事不出村、大事不出镇)
- *   矛盾不上交率 not passed up = settled without reaching the county / settled
+ *   矛盾不上交率 not passed up = settled cases never whistled up to the
+ *                              county (Case.peak below it) / settled
  *   分级化解率 as graded      = graded cases settled at or below the level
  *                              their grade expects (简单 village, 复杂 town,
  *                              疑难 county) / graded cases settled
@@ -42,6 +43,7 @@ struct gs_counts {
 	uint64_t followed_up, satisfied;   /* satisfied: 满意 or 基本满意 */
 	uint64_t simple, complex, hard;    /* received, by grade */
 	uint64_t graded_settled, settled_as_graded;
+	uint64_t passed_up;                /* settled, having reached the county */
 };
 
 /* The counts as an array of named u64s, in struct order: rollups carry
@@ -80,6 +82,11 @@ void gs_counts_sum(struct gs_counts *a, const struct gs_counts *b);
 const char *gs_counts_name(size_t i);
 int gs_counts_find(const char *name);
 uint64_t *gs_counts_at(struct gs_counts *k, size_t i);
+
+/* Whether k can be the counts of some set of cases: every part no larger
+ * than its whole (settled <= received, mediated <= disputes_settled, ...).
+ * A rollup whose counts are not is refused at apply. */
+bool gs_counts_consistent(const struct gs_counts *k);
 
 /* The rate r of k: true and *out in [0, 1], or false when undefined. */
 bool gs_rate(const struct gs_counts *k, enum gs_rate r, double *out);

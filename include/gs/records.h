@@ -45,4 +45,12 @@ typedef int (*gs_records_fn)(void *arg, const uint8_t *id,
 int gs_records_each(gs_txn *t, int kind, const void *prefix, size_t plen,
     gs_records_fn fn, void *arg);
 
+/* The same with another choice under each key: the first or the latest
+ * record that counts (when a village first filed its check report), or
+ * every one that counts, in order (receipts, whose issuer the caller
+ * checks against the notice's). */
+enum gs_records_pick { GS_PICK_FIRST, GS_PICK_LATEST, GS_PICK_ALL };
+int gs_records_walk(gs_txn *t, int kind, const void *prefix, size_t plen,
+    enum gs_records_pick pick, gs_records_fn fn, void *arg);
+
 #endif

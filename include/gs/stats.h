@@ -54,9 +54,10 @@ void gs_stats_day(uint64_t hlc, char day[GS_DAY_BYTES]);
 int gs_stats_cases(gs_txn *t, const char *period, enum gs_stats_by by,
     uint64_t now_ms, struct gs_stats *out);
 
-/* Sums the latest Rollups held of villages below self for period. */
+/* Sums the latest Rollups held of villages below self for period, and
+ * counts the cases self owns itself (as of now_ms). */
 int gs_stats_rollups(gs_txn *t, const char *self, const char *period,
-    enum gs_stats_by by, struct gs_stats *out);
+    enum gs_stats_by by, uint64_t now_ms, struct gs_stats *out);
 
 void gs_stats_free(struct gs_stats *s);
 
@@ -68,5 +69,13 @@ int gs_rollups_due(gs_txn *t, const char *self, uint64_t now_ms,
     Gs__Rollup ***out, size_t *n);
 
 void gs_rollups_free(Gs__Rollup **r, size_t n);
+
+#define GS_ROLLUP_VALUE_MAX 1000000000u   /* one count of one village's day */
+
+/* What apply checks of a Rollup body beyond string bounds: the subject is
+ * an area path; every count is named "<category key>.<count name>", once,
+ * with a value <= GS_ROLLUP_VALUE_MAX; each category's counts are
+ * consistent (gs_counts_consistent). 0, or GS_EINVAL with *why set. */
+int gs_rollup_validate(const Gs__Rollup *r, const char **why);
 
 #endif

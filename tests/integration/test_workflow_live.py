@@ -55,7 +55,8 @@ COUNT_NAMES = (
     "received", "open", "settled", "settled_village", "settled_town",
     "settled_county", "overdue", "disputes_settled", "mediated",
     "assignments_due", "acked_on_time", "followed_up", "satisfied",
-    "simple", "complex", "hard", "graded_settled", "settled_as_graded")
+    "simple", "complex", "hard", "graded_settled", "settled_as_graded",
+    "passed_up")
 RATE_NAMES = ("closure", "mediation", "ontime_ack", "satisfaction",
               "in_village", "in_town", "not_passed_up", "as_graded")
 DISPUTES = ("marriage", "neighbor", "debt", "land")
@@ -335,8 +336,7 @@ def rates_of(k):
         "in_village": rate(k["settled_village"], k["settled"]),
         "in_town": rate(k["settled_village"] + k["settled_town"],
                         k["settled"]),
-        "not_passed_up": rate(k["settled"] - k["settled_county"],
-                              k["settled"]),
+        "not_passed_up": rate(k["settled"] - k["passed_up"], k["settled"]),
         "as_graded": rate(k["settled_as_graded"], k["graded_settled"]),
     }
 
@@ -409,6 +409,11 @@ def case_counts(s, now):
         if s["severity"] in GRADE_DEPTH:
             k["graded_settled"] = 1
             k["settled_as_graded"] = int(d >= GRADE_DEPTH[s["severity"]])
+        # Whistled up to the county at some time: a whistle in the
+        # timeline whose text names the root as the level reached.
+        k["passed_up"] = int(any(
+            e["kind"] == "whistle" and e["flag"] == "ok" and
+            e["text"].endswith("至 " + gridsync.COUNTY) for e in s["timeline"]))
         if s["category"] in DISPUTES:
             k["disputes_settled"] = 1
             k["mediated"] = int(s["outcome"] == "mediated")
@@ -448,13 +453,15 @@ EXPECT_CUIMU = {
     "settled_town": 3, "settled_county": 1, "overdue": 1,
     "disputes_settled": 4, "mediated": 2, "assignments_due": 3,
     "acked_on_time": 2, "followed_up": 3, "satisfied": 2, "simple": 3,
-    "complex": 2, "hard": 1, "graded_settled": 5, "settled_as_graded": 3}
+    "complex": 2, "hard": 1, "graded_settled": 5, "settled_as_graded": 3,
+    "passed_up": 1}
 EXPECT_FENGHUANG = {
     "received": 4, "open": 1, "settled": 3, "settled_village": 1,
     "settled_town": 1, "settled_county": 1, "overdue": 0,
     "disputes_settled": 3, "mediated": 1, "assignments_due": 0,
     "acked_on_time": 0, "followed_up": 2, "satisfied": 2, "simple": 1,
-    "complex": 1, "hard": 1, "graded_settled": 2, "settled_as_graded": 2}
+    "complex": 1, "hard": 1, "graded_settled": 2, "settled_as_graded": 2,
+    "passed_up": 1}
 
 
 def test_county_stats_are_the_sum_of_the_towns_rollups(live):

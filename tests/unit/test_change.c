@@ -14,6 +14,7 @@
 #include "gs/change.h"
 #include "gs/error.h"
 #include "gs/hlc.h"
+#include "gs/stats.h"
 #include "gridsync.pb-c.h"
 #include "gs_test.h"
 
@@ -178,9 +179,9 @@ fixture_init(struct fixture *f, int kind, const uint8_t *origin)
 			gs__rollup_count__init(&f->counts[i]);
 			f->countp[i] = &f->counts[i];
 		}
-		f->counts[0].name = "received";
+		f->counts[0].name = "neighbor.received";
 		f->counts[0].value = 12;
-		f->counts[1].name = "settled_village";
+		f->counts[1].name = "neighbor.settled";
 		f->counts[1].value = 9;
 		f->rollup.n_counts = 2;
 		f->rollup.counts = f->countp;
@@ -443,10 +444,11 @@ test_roundtrip_every_kind(void)
 			GS_CHECK_STR(d->rollup->subject,
 			    "qianyang/cuimu/xiazhai");
 			GS_CHECK_EQ(d->rollup->n_counts, 2);
-			GS_CHECK_STR(d->rollup->counts[0]->name, "received");
+			GS_CHECK_STR(d->rollup->counts[0]->name,
+			    "neighbor.received");
 			GS_CHECK_EQ(d->rollup->counts[0]->value, 12);
 			GS_CHECK_STR(d->rollup->counts[1]->name,
-			    "settled_village");
+			    "neighbor.settled");
 			GS_CHECK_EQ(d->rollup->counts[1]->value, 9);
 			break;
 		case GS__CHANGE__BODY_RECEIPT:
@@ -1138,22 +1140,46 @@ test_validate_kinds(void)
 	fixture_init(&f, GS__CHANGE__BODY_ROLLUP, pk);
 	for (i = 0; i <= GS_ROLLUP_COUNTS_MAX; i++) {
 		gs__rollup_count__init(&many[i]);
-		many[i].name = "received";
-		many[i].value = i;
+		many[i].name = "neighbor.received";
+		many[i].value = 1;
 		manyp[i] = &many[i];
 	}
 	f.rollup.counts = manyp;
-	f.rollup.n_counts = GS_ROLLUP_COUNTS_MAX;
-	CHECK_VALID(&f);
 	f.rollup.n_counts = GS_ROLLUP_COUNTS_MAX + 1;
 	CHECK_INVALID(&f, "too many rollup counts");
 	f.rollup.n_counts = 3;
+	many[0].value = 5;
+	many[1].name = "neighbor.settled";
+	many[1].value = 3;
+	many[2].name = "marriage.received";
+	CHECK_VALID(&f);
 	many[1].name = "\xc0\xaf";
 	CHECK_INVALID(&f, "count name is not valid UTF-8");
 	s = repeat("a", GS_NAME_MAX_BYTES + 1);
 	many[1].name = s;
 	CHECK_INVALID(&f, "count name too long");
 	many[1].name = "ok";
+	CHECK_INVALID(&f, "rollup count name is not <category>.<count>");
+	many[1].name = "nosuch.received";
+	CHECK_INVALID(&f, "rollup count name is not <category>.<count>");
+	many[1].name = "neighbor.nosuch";
+	CHECK_INVALID(&f, "rollup count name is not <category>.<count>");
+	many[1].name = "neighbor.received";
+	CHECK_INVALID(&f, "rollup count is repeated or zero");
+	many[1].name = "neighbor.settled";
+	many[1].value = 0;
+	CHECK_INVALID(&f, "rollup count is repeated or zero");
+	many[1].value = 6;   /* more settled than received */
+	CHECK_INVALID(&f, "rollup counts contradict each other");
+	many[0].value = GS_ROLLUP_VALUE_MAX + 1ull;
+	CHECK_INVALID(&f, "rollup count is out of range");
+	many[0].value = GS_ROLLUP_VALUE_MAX;
+	CHECK_VALID(&f);
+	f.rollup.subject = "qianyang/cuimu/@police";
+	CHECK_INVALID(&f, "rollup's subject is not an area path");
+	f.rollup.subject = "";
+	CHECK_INVALID(&f, "rollup's subject is not an area path");
+	f.rollup.subject = "qianyang/cuimu/xiazhai";
 	f.rollup.period = s;
 	CHECK_INVALID(&f, "rollup's period is not a day, YYYY-MM-DD");
 	free(s);
@@ -1358,8 +1384,8 @@ test_golden_vector(void)
 	free(env);
 }
 
-/* gs_period_valid: exactly YYYY, YYYY-MM or YYYY-MM-DD, month 01-12, day
- * 01-31; the length, or 0. */
+/* gs_period_valid: exactly YYYY, YYYY-MM or YYYY-MM-DD, month 01-12, a
+ * day the month has; the length, or 0. */
 static void
 test_period_valid(void)
 {
@@ -1370,8 +1396,10 @@ test_period_valid(void)
 		{ "2026", 4 }, { "2026-11", 7 }, { "2026-11-24", 10 },
 		{ "0000", 4 }, { "2026-01", 7 }, { "2026-12", 7 },
 		{ "2026-01-01", 10 }, { "2026-12-31", 10 },
-		/* The table does not know month lengths: 31 days always. */
-		{ "2026-02-31", 10 },
+		/* Month lengths and leap years. */
+		{ "2026-02-31", 0 }, { "2026-02-29", 0 }, { "2024-02-29", 10 },
+		{ "2000-02-29", 10 }, { "1900-02-29", 0 }, { "2026-04-31", 0 },
+		{ "2026-04-30", 10 },
 		{ "2026-13", 0 }, { "2026-00", 0 }, { "2026-11-32", 0 },
 		{ "2026-11-00", 0 }, { "2026-13-01", 0 }, { "2026-00-10", 0 },
 		{ "26-11", 0 }, { "", 0 }, { "202", 0 }, { "20261", 0 },

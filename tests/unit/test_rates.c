@@ -13,6 +13,7 @@ static Gs__Assignment asg[8];
 static Gs__Assignment *asgp[8];
 static size_t nasg;
 
+
 static Gs__Case
 mk(int status, const char *level, const char *category, int outcome,
     int satisfaction)
@@ -21,6 +22,8 @@ mk(int status, const char *level, const char *category, int outcome,
 
 	gs__case__init(&c);
 	c.status = status;
+	/* The highest level reached: at least where it is now. */
+	c.peak = (char *)(uintptr_t)(level[1] == '\0' ? "q" : "q/c/x");
 	c.level = (char *)(uintptr_t)level;
 	c.owner = (char *)(uintptr_t)"q/c/x";
 	c.category = (char *)(uintptr_t)category;
@@ -79,7 +82,7 @@ static void
 test_counts_and_rates(void)
 {
 	struct gs_counts k = { 0 }, twice;
-	Gs__Case cs[6];
+	Gs__Case cs[7];
 	double v;
 
 	nasg = 0;
@@ -127,6 +130,25 @@ test_counts_and_rates(void)
 	check_rate(&k, GS_RATE_IN_VILLAGE, 1.0 / 4);
 	check_rate(&k, GS_RATE_IN_TOWN, 3.0 / 4);
 	check_rate(&k, GS_RATE_NOT_PASSED_UP, 3.0 / 4);
+	GS_CHECK_EQ(k.passed_up, 1);
+	GS_CHECK(gs_counts_consistent(&k));
+
+	/* Whistled to the county, returned, and settled in the town: settled
+	 * in town, but it was passed up. */
+	cs[6] = mk(GS__STATUS__RESOLVED, "q/c", "neighbor", GS__OUTCOME__MEDIATED,
+	    0);
+	cs[6].peak = (char *)(uintptr_t)"q";
+	gs_counts_add(&k, &cs[6], NOW);
+	GS_CHECK_EQ(k.settled_town, 3);
+	GS_CHECK_EQ(k.passed_up, 2);
+	check_rate(&k, GS_RATE_IN_TOWN, 4.0 / 5);
+	check_rate(&k, GS_RATE_NOT_PASSED_UP, 3.0 / 5);
+	k.mediated = k.disputes_settled + 1;
+	GS_CHECK(!gs_counts_consistent(&k));
+	k.mediated = k.disputes_settled;
+	memset(&k, 0, sizeof(k));
+	for (int i = 0; i < 6; i++)
+		gs_counts_add(&k, &cs[i], NOW);
 
 	/* Sums add every counter. */
 	twice = k;
@@ -362,6 +384,7 @@ test_count_names(void)
 		"disputes_settled", "mediated", "assignments_due",
 		"acked_on_time", "followed_up", "satisfied", "simple",
 		"complex", "hard", "graded_settled", "settled_as_graded",
+		"passed_up",
 	};
 	struct gs_counts k;
 

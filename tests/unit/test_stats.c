@@ -153,7 +153,7 @@ rollups_match(const char *self, const char *period, enum gs_stats_by by,
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	GS_CHECK_EQ(gs_txn_begin(gs_node_store(C.n), 0, &t), 0);
-	GS_CHECK_EQ(gs_stats_rollups(t, self, period, by, &a), 0);
+	GS_CHECK_EQ(gs_stats_rollups(t, self, period, by, 0, &a), 0);
 	GS_CHECK_EQ(gs_stats_cases(t, period, by, now, &b), 0);
 	gs_txn_abort(&t);
 	GS_CHECK_EQ(a.n, b.n);
@@ -187,7 +187,7 @@ totals(bool rollups, const char *period, uint64_t now)
 	memset(&s, 0, sizeof(s));
 	GS_CHECK_EQ(gs_txn_begin(gs_node_store(C.n), 0, &t), 0);
 	if (rollups)
-		GS_CHECK_EQ(gs_stats_rollups(t, "q", period, GS_BY_NONE, &s),
+		GS_CHECK_EQ(gs_stats_rollups(t, "q", period, GS_BY_NONE, 0, &s),
 		    0);
 	else
 		GS_CHECK_EQ(gs_stats_cases(t, period, GS_BY_NONE, now, &s), 0);
@@ -361,7 +361,7 @@ test_rollups_due(void)
 	/* Nothing is counted from rollups before they are signed. */
 	memset(&s, 0, sizeof(s));
 	GS_CHECK_EQ(gs_txn_begin(gs_node_store(C.n), 0, &t), 0);
-	GS_CHECK_EQ(gs_stats_rollups(t, "q", "2026-11", GS_BY_VILLAGE, &s), 0);
+	GS_CHECK_EQ(gs_stats_rollups(t, "q", "2026-11", GS_BY_VILLAGE, 0, &s), 0);
 	gs_txn_abort(&t);
 	GS_CHECK_EQ(s.n, 0);
 	GS_CHECK_EQ(s.total.received, 0);
@@ -398,12 +398,16 @@ test_rollups_due(void)
 	/* A node that is not below self sums nothing. */
 	memset(&s, 0, sizeof(s));
 	GS_CHECK_EQ(gs_txn_begin(gs_node_store(C.n), 0, &t), 0);
-	GS_CHECK_EQ(gs_stats_rollups(t, "q/d", NULL, GS_BY_VILLAGE, &s), 0);
+	GS_CHECK_EQ(gs_stats_rollups(t, "q/d", NULL, GS_BY_VILLAGE, 0, &s), 0);
 	GS_CHECK_EQ(s.n, 0);
 	GS_CHECK_EQ(s.total.received, 0);
 	gs_stats_free(&s);
-	GS_CHECK_EQ(gs_stats_rollups(t, "q/c/x", NULL, GS_BY_VILLAGE, &s), 0);
-	GS_CHECK_EQ(s.n, 0);
+	/* A village asked this way has no rollups below it, only the cases
+	 * it owns itself: all four of x's. */
+	GS_CHECK_EQ(gs_stats_rollups(t, "q/c/x", NULL, GS_BY_VILLAGE, 0, &s), 0);
+	GS_CHECK_EQ(s.n, 1);
+	GS_CHECK_STR(s.groups[0].key, "q/c/x");
+	GS_CHECK_EQ(s.total.received, 4);
 	gs_stats_free(&s);
 	gs_txn_abort(&t);
 
@@ -428,11 +432,12 @@ test_rollups_only_parent(void)
 	world_new();
 	write_cases();
 	GS_CHECK_EQ(sign_rollups(now), 4);
-	/* The county's own count of q/c/x's first day. */
+	/* The county's own count of q/c/x's first day: apply refuses a
+	 * rollup from anyone but the subject's parent or the subject. */
 	seal(&Q, d_rollup(&d, "q/c/x", "2026-11-01", "neighbor.received",
 	    100), GS_HLC_MAKE(now + 1000, 0), &rq);
-	apply_one(C.n, rq.buf, rq.len, GS_APPLIED);
-	/* The village's own, through its store. */
+	apply_one(C.n, rq.buf, rq.len, GS_REJECTED);
+	/* The village's own, through its store: held, never summed. */
 	write_at(X.n, d_rollup(&d, "q/c/x", "2026-11-02", "neighbor.received",
 	    50), now + 2000, id);
 	forward(X.n, id, C.n);
