@@ -134,3 +134,22 @@ def test_dispatch_deadlines_default_by_category(tree):
     assert r.rc == 1
     assert "deadlines.ini line 2: [lnad] is not a category key" in r.err
     assert t.digest() == before
+
+
+def test_county_counts_the_cases_it_owns(tree):
+    """A walk-in at the county's center is reported at the county itself:
+    no town's rollup holds it, so the county's stats count it from its
+    own cases, on top of the rollups (which here are none)."""
+    cy = tree["qianyang"]
+    a = cy.report("来访：两镇交界山林权属", category="land", severity="hard")
+    cy.act("resolve", a, outcome="mediated")
+    st = cy.run("stats", "--by", "village", json=True)
+    assert st["source"] == "rollups"
+    assert [(g["key"], g["received"], g["settled"], g["mediated"])
+            for g in st["groups"]] == [("qianyang", 1, 1, 1)]
+    # A dispute first raised at the county reached the county: for
+    # 矛盾不上交 it counts as passed up.
+    tot = st["total"]
+    assert (tot["received"], tot["settled_county"], tot["passed_up"],
+            tot["settled_as_graded"]) == (1, 1, 1, 1)
+    assert tot["rates"]["not_passed_up"] == 0.0
