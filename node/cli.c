@@ -1076,6 +1076,7 @@ show_json(const Gs__Case *cs)
 	gs_json_key(&j, "grid"); gs_json_str(&j, cs->grid);
 	gs_json_key(&j, "reporter"); gs_json_str(&j, cs->reporter);
 	gs_json_key(&j, "created_by"); gs_json_str(&j, cs->created_by);
+	gs_json_key(&j, "peak"); gs_json_str(&j, cs->peak);
 	gs_json_key(&j, "created"); gs_json_u64(&j, cs->created_hlc);
 	gs_json_key(&j, "outcome"); gs_json_str(&j, gs_outcome_name(cs->outcome));
 	gs_json_key(&j, "satisfaction");
