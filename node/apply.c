@@ -400,6 +400,32 @@ gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
 }
 
 int
+gs_origin_last_seq(gs_txn *t, const uint8_t key[GS_KEY_BYTES], uint64_t *seq)
+{
+	uint8_t k[GS_KEY_BYTES + 8];
+	gs_cursor *cur = NULL;
+	gs_val ck;
+	int rc;
+
+	*seq = 0;
+	memcpy(k, key, GS_KEY_BYTES);
+	memset(k + GS_KEY_BYTES, 0xff, 8);
+	if ((rc = gs_cursor_open(t, GS_DB_ORIGIN, &cur)) != 0)
+		return rc;
+	/* The first entry past this origin's last, then one back. */
+	rc = gs_cursor_seek(cur, k, sizeof(k), &ck, NULL);
+	if (rc == 0)
+		rc = gs_cursor_prev(cur, &ck, NULL);
+	else if (rc == GS_ENOTFOUND)
+		rc = gs_cursor_last(cur, &ck, NULL);
+	if (rc == 0 && ck.len == sizeof(k) &&
+	    memcmp(ck.data, key, GS_KEY_BYTES) == 0)
+		*seq = gs_be64_get((const uint8_t *)ck.data + GS_KEY_BYTES);
+	gs_cursor_close(&cur);
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
+int
 gs_case_each(gs_txn *t, gs_case_fn fn, void *arg)
 {
 	gs_cursor *cur = NULL;

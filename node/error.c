@@ -38,6 +38,8 @@ gs_strerror(int err)
 		return "The signer is not (yet) in the roster.";
 	case GS_EREVOKED:
 		return "The signer's key has been revoked.";
+	case GS_EBEHIND:
+		return "The store is older than this node's own changes.";
 	default:
 		return "Unknown error.";
 	}

@@ -19,6 +19,7 @@
 
 struct gs_node {
 	gs_store *store;
+	char      dir[PATH_MAX];
 	char      path[GS_PATH_MAX_BYTES + 1];
 	uint8_t   key[GS_KEY_BYTES];
 	uint8_t   root[GS_KEY_BYTES];
@@ -189,6 +190,7 @@ gs_node_create(const char *dir, const char *path, const uint8_t *root_key,
 	}
 	memcpy(n->root, root_key ? root_key : n->key, GS_KEY_BYTES);
 	snprintf(n->path, sizeof(n->path), "%s", path);
+	snprintf(n->dir, sizeof(n->dir), "%s", dir);
 	if ((rc = gs_store_open(dir, map_bytes, &n->store)) != 0)
 		goto out;
 	randombytes_buf(epoch, sizeof(epoch));
@@ -237,6 +239,7 @@ gs_node_open(const char *dir, size_t map_bytes, gs_node **out)
 		rc = GS_EINVAL;
 		goto out;
 	}
+	snprintf(n->dir, sizeof(n->dir), "%s", dir);
 	if ((rc = gs_store_open(dir, map_bytes, &n->store)) != 0)
 		goto out;
 	if ((rc = gs_txn_begin(n->store, 0, &t)) != 0)
@@ -291,4 +294,63 @@ const uint8_t *
 gs_node_secret(const gs_node *n)
 {
 	return n->secret;
+}
+
+static int
+mark_file(const gs_node *n, const char *suffix, char *buf, size_t cap)
+{
+	int l = snprintf(buf, cap, "%s/%s%s", n->dir, GS_NODE_MARK_FILE, suffix);
+
+	return l < 0 || (size_t)l >= cap ? GS_EINVAL : 0;
+}
+
+int
+gs_node_mark_get(const gs_node *n, uint64_t *seq)
+{
+	char f[PATH_MAX + 16], buf[32], *end;
+	ssize_t got;
+	int fd, rc;
+
+	*seq = 0;
+	if ((rc = mark_file(n, "", f, sizeof(f))) != 0)
+		return rc;
+	if ((fd = open(f, O_RDONLY)) < 0)
+		return errno == ENOENT ? 0 : GS_EIO;
+	got = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (got <= 0)
+		return GS_EIO;
+	buf[got] = '\0';
+	*seq = strtoull(buf, &end, 10);
+	return (*end == '\n' || *end == '\0') && end != buf ? 0 : GS_EBADMSG;
+}
+
+int
+gs_node_mark_put(const gs_node *n, uint64_t seq)
+{
+	char f[PATH_MAX + 16], tmp[PATH_MAX + 40], buf[32];
+	uint64_t old;
+	int fd, len, rc = 0;
+
+	/* Writers commit one at a time but mark after the commit, so two
+	 * may race here: each its own temp file, and never lower the mark. */
+	if (gs_node_mark_get(n, &old) == 0 && old >= seq)
+		return 0;
+	if ((rc = mark_file(n, "", f, sizeof(f))) != 0)
+		return rc;
+	len = snprintf(tmp, sizeof(tmp), "%s.%ld.tmp", f, (long)getpid());
+	if (len < 0 || (size_t)len >= sizeof(tmp))
+		return GS_EINVAL;
+	len = snprintf(buf, sizeof(buf), "%llu\n", (unsigned long long)seq);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0)
+		return GS_EIO;
+	if (write(fd, buf, (size_t)len) != len || fsync(fd) != 0)
+		rc = GS_EIO;
+	close(fd);
+	/* rename is atomic: a crash leaves the old mark or the new one. */
+	if (rc == 0 && rename(tmp, f) != 0)
+		rc = GS_EIO;
+	if (rc != 0)
+		unlink(tmp);
+	return rc;
 }

@@ -47,7 +47,7 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 	const uint8_t *bufs[1];
 	size_t lens[1];
 	uint8_t prev[GS_ID_BYTES], *env = NULL;
-	uint64_t seq = 0, hlc = 0;
+	uint64_t seq = 0, hlc = 0, floor_seq = 0, mark = 0;
 	gs_txn *t = NULL;
 	const char *why = NULL;
 	size_t len;
@@ -59,6 +59,29 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 		goto out;
 	if ((rc = gs_meta_get_u64(t, "own_seq", &seq)) != 0 && rc != GS_ENOTFOUND)
 		goto out;
+	/* A neighbour holds our changes up to seq_floor: this store is an
+	 * older copy. Signing seq + 1 now would sign a seq already used. */
+	if ((rc = gs_meta_get_u64(t, "seq_floor", &floor_seq)) != 0 &&
+	    rc != GS_ENOTFOUND)
+		goto out;
+	/* The mark beside the store says the same without the network. */
+	if ((rc = gs_node_mark_get(n, &mark)) != 0) {
+		snprintf(err, cap, "cannot read %s: %s", GS_NODE_MARK_FILE,
+		    gs_strerror(rc));
+		goto out;
+	}
+	if (mark > floor_seq)
+		floor_seq = mark;
+	if (seq < floor_seq) {
+		snprintf(err, cap, "this store is older than this node's own "
+		    "changes: it knows up to seq %llu, a neighbour holds seq "
+		    "%llu (restored from a backup?). Writes resume when the "
+		    "daemon has fetched them back from the parent; or re-key: "
+		    "init a new data dir and have the parent enroll it",
+		    (unsigned long long)seq, (unsigned long long)floor_seq);
+		rc = GS_EBEHIND;
+		goto out;
+	}
 	if (seq > 0 && (rc = gs_meta_get_bytes(t, "own_prev", prev,
 	    GS_ID_BYTES)) != 0)
 		goto out;
@@ -102,6 +125,10 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 	    (rc = check_fold(t, c, id, err, cap)) != 0)
 		goto out;
 	rc = gs_txn_commit(&t);
+	/* Best effort after the commit: a mark not written only weakens the
+	 * restore check (the network's check still holds), it loses nothing. */
+	if (rc == 0)
+		(void)gs_node_mark_put(n, c->seq);
 out:
 	gs_txn_abort(&t);
 	free(env);

@@ -451,6 +451,15 @@ gs_cursor_next(gs_cursor *c, gs_val *key, gs_val *val)
 }
 
 int
+gs_cursor_prev(gs_cursor *c, gs_val *key, gs_val *val)
+{
+	MDB_val mk;
+
+	set_val(&mk, NULL, 0);
+	return cursor_get(c, &mk, key, val, MDB_PREV);
+}
+
+int
 gs_cursor_last(gs_cursor *c, gs_val *key, gs_val *val)
 {
 	MDB_val mk;

@@ -12,6 +12,7 @@
 #include "gs/path.h"
 #include "gs/scope.h"
 #include "gs/sync.h"
+#include "gs/trust.h"
 
 #define WINDOW_MAX 64
 
@@ -35,6 +36,12 @@ struct gs_peer {
 	uint64_t inflight[WINDOW_MAX];
 	uint32_t ninflight;
 	uint64_t rejects_received, rejects_sent;
+	/* Their own changes they lack (their store is an older copy): sent
+	 * back to them even though they came from them. */
+	bool     resend_own;
+	uint64_t resend_own_after;
+	uint8_t  key[GS_KEY_BYTES];     /* their current key, from the roster */
+	bool     have_key;
 	char     last_error[160];
 	bool     dirty;
 	gs_peer *next;
@@ -114,15 +121,41 @@ feed_len(gs_sync *s, uint64_t *feed)
 	return rc;
 }
 
+/* Our own seq as the store knows it, and the highest seq of p's current
+ * key held here (p->key is looked up in the roster on the way). */
+static int
+own_marks(gs_sync *s, gs_peer *p, uint64_t *mine, uint64_t *theirs)
+{
+	gs_txn *t = NULL;
+	int rc;
+
+	*mine = *theirs = 0;
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	if ((rc = gs_meta_get_u64(t, "own_seq", mine)) == GS_ENOTFOUND)
+		rc = 0;
+	if (rc == 0 && !p->have_key) {
+		rc = gs_roster_find(t, p->path, p->key, NULL);
+		p->have_key = rc == 0;
+		if (rc == GS_ENOTFOUND)
+			rc = 0;
+	}
+	if (rc == 0 && p->have_key)
+		rc = gs_origin_last_seq(t, p->key, theirs);
+	gs_txn_abort(&t);
+	return rc;
+}
+
 static int
 send_hello(gs_sync *s, gs_peer *p, uint64_t now)
 {
 	Gs__SyncFrame f;
 	Gs__SyncHello h;
-	uint64_t feed = 0;
+	uint64_t feed = 0, mine, theirs;
 	int rc;
 
-	if ((rc = feed_len(s, &feed)) != 0)
+	if ((rc = feed_len(s, &feed)) != 0 ||
+	    (rc = own_marks(s, p, &mine, &theirs)) != 0)
 		return rc;
 	gs__sync_frame__init(&f);
 	gs__sync_hello__init(&h);
@@ -130,6 +163,8 @@ send_hello(gs_sync *s, gs_peer *p, uint64_t now)
 	h.my_epoch.data = s->epoch;
 	h.my_epoch.len = GS_EPOCH_BYTES;
 	h.feed_seq = feed;
+	h.my_seq = mine;
+	h.your_seq = theirs;
 	if (p->have_cp) {
 		h.your_epoch.data = p->cp_epoch;
 		h.your_epoch.len = GS_EPOCH_BYTES;
@@ -402,18 +437,24 @@ consider(gs_sync *s, gs_txn *t, gs_peer *p, uint64_t seq, struct out *o)
 	gs_val v;
 	Gs__Change *c = NULL;
 	Gs__Case *cs = NULL;
+	bool from_them;
 	int rc;
 
 	(void)s;
 	if ((rc = gs_feed_get(t, seq, id, source, sizeof(source))) != 0)
 		return rc;
-	/* Never back to where it came from. */
-	if (strcmp(source, p->path) == 0 || out_has(o, id))
+	/* Never back to where it came from, unless it is one of their own
+	 * changes their store has lost (restored from an older copy). */
+	from_them = strcmp(source, p->path) == 0;
+	if ((from_them && !p->resend_own) || out_has(o, id))
 		return 0;
 	memset(&e, 0, sizeof(e));
 	if ((rc = gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v)) != 0 ||
 	    (rc = gs_envelope_decode(v.data, v.len, &e)) != 0 ||
 	    (rc = gs_change_decode(&e, &c, NULL)) != 0)
+		goto out;
+	if (from_them && !(p->have_key && c->seq > p->resend_own_after &&
+	    memcmp(c->origin.data, p->key, GS_KEY_BYTES) == 0))
 		goto out;
 	if (gs_change_is_case_kind(c->body_case)) {
 		rc = gs_case_load(t, c->case_id, &cs);
@@ -536,6 +577,51 @@ reset_checkpoint(gs_sync *s, gs_peer *p)
 	return rc;
 }
 
+/*
+ * The own-change marks of a HELLO (proto SyncHello). Their your_seq above
+ * our own seq: our store is an older copy; record the floor so no local
+ * write signs a used seq (ops.h) until our changes come back. Their my_seq
+ * below what we hold of their key: stream our feed to them from 0 again,
+ * their own changes included.
+ */
+static int
+check_own_marks(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, char *msg,
+    size_t cap)
+{
+	uint64_t mine, theirs, floor_seq = 0;
+	gs_txn *t = NULL;
+	int rc;
+
+	if ((rc = own_marks(s, p, &mine, &theirs)) != 0)
+		return rc;
+	if (h->your_seq > mine) {
+		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
+			return rc;
+		if ((rc = gs_meta_get_u64(t, "seq_floor", &floor_seq)) ==
+		    GS_ENOTFOUND)
+			rc = 0;
+		if (rc == 0 && h->your_seq > floor_seq)
+			rc = gs_meta_put_u64(t, "seq_floor", h->your_seq);
+		if (rc == 0)
+			rc = gs_txn_commit(&t);
+		gs_txn_abort(&t);
+		if (rc != 0)
+			return rc;
+		snprintf(msg, cap, "neighbour holds our own changes up to seq "
+		    "%llu, our store only %llu (restored from a copy?): local "
+		    "writes wait until they are back", (unsigned long long)
+		    h->your_seq, (unsigned long long)mine);
+	}
+	p->resend_own = p->have_key && theirs > h->my_seq;
+	p->resend_own_after = h->my_seq;
+	if (p->resend_own)
+		snprintf(msg, cap, "neighbour's store lacks its own changes "
+		    "%llu..%llu (restored from a copy?): sending them back",
+		    (unsigned long long)h->my_seq + 1,
+		    (unsigned long long)theirs);
+	return 0;
+}
+
 static int
 on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 {
@@ -571,13 +657,15 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 		if ((rc = reset_checkpoint(s, p)) != 0)
 			return rc;
 	}
+	if ((rc = check_own_marks(s, p, h, msg, sizeof(msg))) != 0)
+		return rc;
 	/* Resume our stream where they say they are, when they name our
 	 * current feed; a store restored from backup has another epoch, and
 	 * a checkpoint beyond our feed cannot be ours: start from 0 (dedupe
 	 * by change id makes resending safe). */
 	if (h->your_epoch.len == GS_EPOCH_BYTES &&
 	    memcmp(h->your_epoch.data, s->epoch, GS_EPOCH_BYTES) == 0 &&
-	    h->checkpoint <= last)
+	    h->checkpoint <= last && !p->resend_own)
 		p->sent_upto = p->acked_upto = h->checkpoint;
 	else {
 		if (h->checkpoint > last && h->your_epoch.len == GS_EPOCH_BYTES &&

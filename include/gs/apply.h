@@ -82,6 +82,10 @@ int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
 int gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
     size_t *n);
 
+/* The highest seq of origin key held here (0: none). */
+int gs_origin_last_seq(gs_txn *t, const uint8_t key[GS_KEY_BYTES],
+    uint64_t *seq);
+
 /* Calls fn with every stored case that is a case (its Report is in), in
  * case-id order; the case is borrowed for the call. A non-zero return from
  * fn stops the walk and is returned; GS_EBADMSG for a stored projection

@@ -23,6 +23,7 @@
 #define GS_ETOOBIG   -12  /* over a size cap */
 #define GS_EUNTRUSTED -13 /* signer not (yet) in the roster */
 #define GS_EREVOKED  -14  /* signer's key is revoked */
+#define GS_EBEHIND   -15  /* the store is older than this node's own changes */
 
 /* Returns a static English sentence for a GS_E* code. Never NULL. */
 const char *gs_strerror(int err);

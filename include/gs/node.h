@@ -15,6 +15,7 @@
 #include "gs/store.h"
 
 #define GS_NODE_KEY_FILE "node.key"
+#define GS_NODE_MARK_FILE "own.seq"
 #define GS_EPOCH_BYTES   16
 
 typedef struct gs_node gs_node;
@@ -38,6 +39,15 @@ const char *gs_node_path(const gs_node *n);
 const uint8_t *gs_node_key(const gs_node *n);       /* 32-byte public key */
 const uint8_t *gs_node_root_key(const gs_node *n);  /* 32 bytes */
 const uint8_t *gs_node_secret(const gs_node *n);    /* 64 bytes */
+
+/* The own-seq mark beside the store, DIR/own.seq: the highest seq this
+ * node has signed, written (fsync, atomic rename) after each local write.
+ * A store put back from an older copy (data.mdb restored, the mark left)
+ * shows an own seq below the mark, and ops refuses to sign until the
+ * missing changes are back. get: 0 and *seq 0 when there is no mark;
+ * GS_EIO, GS_EBADMSG. put: 0 or GS_EIO. */
+int gs_node_mark_get(const gs_node *n, uint64_t *seq);
+int gs_node_mark_put(const gs_node *n, uint64_t seq);
 
 /* Typed access to the `meta` database within a transaction. get returns
  * GS_ENOTFOUND when absent (u64: *v is then 0). */

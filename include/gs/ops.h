@@ -22,8 +22,10 @@
  * are overwritten (and restored to empty before return). On success id holds
  * the change id. On refusal: GS_EAUTH (rejected by the authority table),
  * GS_EINVAL (a field out of bounds), GS_ECONFLICT (invalid in the case's
- * current state), GS_EUNTRUSTED (this node is not enrolled yet), with a
- * sentence in err. Store errors (GS_EFULL, GS_EIO) pass through. */
+ * current state), GS_EUNTRUSTED (this node is not enrolled yet), GS_EBEHIND
+ * (a neighbour holds this node's changes beyond the store's own seq: the
+ * store was restored from an older copy, see sync.h), with a sentence in
+ * err. Store errors (GS_EFULL, GS_EIO) pass through. */
 int gs_ops_write(gs_node *n, Gs__Change *draft, uint8_t id[GS_ID_BYTES],
     char *err, size_t errcap);
 

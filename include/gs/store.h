@@ -86,7 +86,8 @@ int gs_del(gs_txn *t, gs_db db, const void *k, size_t klen,
     const void *v, size_t vlen);
 
 /* Cursors: positioned by seek (first key >= k, or first key if k is NULL),
- * next and last; each returns 0 with borrowed key and value, or
+ * next, prev (next and prev on a cursor that ran off an end return
+ * GS_ENOTFOUND) and last; each returns 0 with borrowed key and value, or
  * GS_ENOTFOUND at the end. next walks every duplicate of a dupsort db
  * (next on a cursor not yet positioned starts at the first entry). A cursor
  * may be closed before or after its transaction ends; once the transaction
@@ -95,6 +96,7 @@ int gs_cursor_open(gs_txn *t, gs_db db, gs_cursor **out);
 int gs_cursor_seek(gs_cursor *c, const void *k, size_t klen, gs_val *key,
     gs_val *val);
 int gs_cursor_next(gs_cursor *c, gs_val *key, gs_val *val);
+int gs_cursor_prev(gs_cursor *c, gs_val *key, gs_val *val);
 int gs_cursor_last(gs_cursor *c, gs_val *key, gs_val *val);
 void gs_cursor_close(gs_cursor **c);
 
