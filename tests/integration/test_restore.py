@@ -1,0 +1,142 @@
+"""Restore from backup: a node whose store is put back from an older copy
+never signs a seq it already used (issue 5).
+
+Two ways to restore, two guards:
+- data.mdb put back, the rest of the data dir kept (how README's backup
+  with mdb_copy is restored): the own.seq mark beside the store is ahead of
+  the store, so the very next write is refused, before any network.
+- the whole data dir put back (mark included): nothing local can tell, so
+  the daemon learns it from the parent's HELLO (your_seq), refuses writes
+  until the parent has sent the node's own changes back, then goes on
+  with the next seq.
+In both, the town's verify finds no fork and the stores converge.
+"""
+
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from live import LiveTree, wait_until
+
+REFUSED = ("this store is older than this node's own changes: it knows up to "
+           "seq %d, a neighbour holds seq %d (restored from a backup?)")
+
+
+@pytest.fixture
+def live(gridnode, request):
+    base = Path(tempfile.mkdtemp(prefix="gsr", dir="/tmp"))
+    failed = request.session.testsfailed
+    t = LiveTree(base, paths=("qianyang", "qianyang/cuimu",
+                              "qianyang/cuimu/xiazhai"))
+    try:
+        yield t
+    finally:
+        problems = t.stop_all()
+    if request.session.testsfailed != failed or problems:
+        print("kept %s; logs:" % base, file=sys.stderr)
+        for d in t.daemons.values():
+            if d.starts:
+                print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
+                      file=sys.stderr)
+        assert not problems, "\n".join(problems)
+    else:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def own_seq(n):
+    return n.whoami()["own_seq"]
+
+
+def town_holds(cm, x, seq):
+    """The town holds x's changes up to seq (its case reports)."""
+    return len(cm.list()) >= seq
+
+
+def write_reports(x, k, tag):
+    return [x.report("%s %d" % (tag, i), category="neighbor")
+            for i in range(k)]
+
+
+def backup(x, dest, whole):
+    """A copy of x's store (data.mdb only) or of its whole data dir."""
+    d = Path(x.dir)
+    if whole:
+        shutil.copytree(d, dest, ignore=shutil.ignore_patterns(
+            "lock.mdb", "*.sock", "daemon.lock"))
+    else:
+        dest.mkdir()
+        shutil.copy2(d / "data.mdb", dest / "data.mdb")
+
+
+def restore(x, src, whole):
+    d = Path(x.dir)
+    if whole:
+        for f in src.iterdir():
+            shutil.copy2(f, d / f.name)
+    else:
+        shutil.copy2(src / "data.mdb", d / "data.mdb")
+
+
+def scenario(live, whole):
+    x, cm = live["xiazhai"], live["cuimu"]
+    live.start()
+    write_reports(x, 2, "备份前")
+    seq_at_backup = own_seq(x)
+    wait_until(lambda: len(cm.list()) == 2, 10, "the town holds 2 reports")
+    live.daemon("xiazhai").stop()
+    saved = Path(live.base) / ("backup-whole" if whole else "backup-mdb")
+    backup(x, saved, whole)
+    live.daemon("xiazhai").start()
+    later = write_reports(x, 3, "备份后")
+    seq_before = own_seq(x)
+    assert seq_before == seq_at_backup + 3
+    wait_until(lambda: len(cm.list()) == 5, 10, "the town holds 5 reports")
+    live.daemon("xiazhai").stop()
+    restore(x, saved, whole)
+    assert own_seq(x) == seq_at_backup          # the store went back
+    return x, cm, later, seq_at_backup, seq_before
+
+
+def finish(live, x, cm, later, seq_before):
+    # Its own changes came back from the town: writes go on after them.
+    wait_until(lambda: own_seq(x) == seq_before, 15,
+               "the village's own changes back from the town")
+    assert all(x.holds(c) for c in later)
+    new = x.report("恢复后", category="neighbor")
+    assert own_seq(x) == seq_before + 1
+    wait_until(lambda: cm.holds(new), 10, "the new report at the town")
+    for n in (x, cm):
+        v = n.verify()
+        assert v["ok"] and v["faults"] == [], (n, v)
+    assert cm.digest(scope=x.path) == x.digest(scope=x.path)
+
+
+def test_store_put_back_refuses_writes_before_any_network(live):
+    x, cm, later, at_backup, before = scenario(live, whole=False)
+    # No daemon yet: the mark beside the store is enough.
+    r = x.call("report", "--category", "neighbor", "--title", "不该写入")
+    assert r.rc == 1
+    assert (REFUSED % (at_backup, before)) in r.err, r.err
+    assert own_seq(x) == at_backup                 # nothing signed
+    live.daemon("xiazhai").start()
+    finish(live, x, cm, later, before)
+
+
+def test_whole_dir_put_back_learns_its_seq_from_the_parent(live):
+    x, cm, later, at_backup, before = scenario(live, whole=True)
+    # Linked means HELLOs went both ways: the floor is recorded. Until
+    # its changes are back it refuses (they may be back already by the
+    # time we write: then the write takes the next seq).
+    live.start("xiazhai")
+    r = x.call("report", "--category", "neighbor", "--title", "太早")
+    if r.rc != 0:
+        assert r.rc == 1, r
+        assert "a neighbour holds seq %d (restored" % before in r.err, r.err
+    else:
+        # Written only after the old changes were back: a new seq.
+        assert own_seq(x) == before + 1
+        before += 1
+    finish(live, x, cm, later, before)
