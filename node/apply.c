@@ -151,6 +151,36 @@ feed_append(gs_txn *t, const uint8_t *id, const char *source)
 	return gs_put(t, GS_DB_FEED, key, sizeof(key), val, GS_ID_BYTES + sl);
 }
 
+/* Records a fork of c's origin when the origin index already holds
+ * another change at c's seq: meta "fork/<origin hex>" = the lowest such
+ * seq. */
+static int
+flag_fork(gs_txn *t, const Gs__Change *c, const uint8_t *id)
+{
+	uint8_t okey[GS_KEY_BYTES + 8];
+	char name[8 + 2 * GS_KEY_BYTES];
+	uint64_t first = 0;
+	gs_val v;
+	int rc;
+
+	memcpy(okey, c->origin.data, GS_KEY_BYTES);
+	gs_be64_put(okey + GS_KEY_BYTES, c->seq);
+	rc = gs_get(t, GS_DB_ORIGIN, okey, sizeof(okey), &v);
+	if (rc == GS_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	if (v.len == GS_ID_BYTES && memcmp(v.data, id, GS_ID_BYTES) == 0)
+		return 0;
+	memcpy(name, GS_FORK_PREFIX, sizeof(GS_FORK_PREFIX) - 1);
+	gs_hex(c->origin.data, GS_KEY_BYTES, name + sizeof(GS_FORK_PREFIX) - 1);
+	if ((rc = gs_meta_get_u64(t, name, &first)) != 0 && rc != GS_ENOTFOUND)
+		return rc;
+	if (first != 0 && first <= c->seq)
+		return 0;
+	return gs_meta_put_u64(t, name, c->seq);
+}
+
 /* Stores an accepted change and its indexes, and applies its roster
  * effect. */
 static int
@@ -165,6 +195,11 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 		return rc;
 	memcpy(okey, c->origin.data, GS_KEY_BYTES);
 	gs_be64_put(okey + GS_KEY_BYTES, c->seq);
+	/* Another change under the same origin seq: the origin equivocated
+	 * (or was restored from a copy and wrote again). Both are kept as
+	 * evidence; the origin is flagged for verify, whoami and peers. */
+	if ((rc = flag_fork(b->t, c, e->id)) != 0)
+		return rc;
 	if ((rc = gs_put(b->t, GS_DB_ORIGIN, okey, sizeof(okey), e->id,
 	    GS_ID_BYTES)) != 0)
 		return rc;
@@ -397,6 +432,37 @@ gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
 		return rc;
 	*out = gs__case__unpack(NULL, v.len, v.data);
 	return *out ? 0 : GS_EBADMSG;
+}
+
+int
+gs_forks(gs_txn *t, gs_fork_fn fn, void *arg)
+{
+	static const char pre[] = GS_FORK_PREFIX;
+	uint8_t origin[GS_KEY_BYTES];
+	char hex[2 * GS_KEY_BYTES + 1];
+	gs_cursor *cur = NULL;
+	gs_val k, v;
+	int rc;
+
+	if ((rc = gs_cursor_open(t, GS_DB_META, &cur)) != 0)
+		return rc;
+	for (rc = gs_cursor_seek(cur, pre, sizeof(pre) - 1, &k, &v); rc == 0;
+	    rc = gs_cursor_next(cur, &k, &v)) {
+		if (k.len < sizeof(pre) - 1 ||
+		    memcmp(k.data, pre, sizeof(pre) - 1) != 0)
+			break;
+		if (k.len != sizeof(pre) - 1 + 2 * GS_KEY_BYTES || v.len != 8)
+			continue;
+		memcpy(hex, (const char *)k.data + sizeof(pre) - 1,
+		    2 * GS_KEY_BYTES);
+		hex[2 * GS_KEY_BYTES] = '\0';
+		if (gs_unhex(hex, origin, GS_KEY_BYTES) != 0)
+			continue;
+		if ((rc = fn(arg, origin, gs_be64_get(v.data))) != 0)
+			break;
+	}
+	gs_cursor_close(&cur);
+	return rc == GS_ENOTFOUND ? 0 : rc;
 }
 
 int

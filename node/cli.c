@@ -350,10 +350,66 @@ cmd_init(struct args *a)
 	return 0;
 }
 
+/* Forked origins held here (apply.h), with the path each key is enrolled
+ * at. */
+struct fork_row {
+	char     key[2 * GS_KEY_BYTES + 1];
+	char     path[GS_PATH_MAX_BYTES + 1];
+	uint64_t seq;
+};
+
+struct fork_list {
+	struct fork_row *v;
+	size_t           n;
+	gs_txn          *t;
+};
+
+static int
+fork_add(void *arg, const uint8_t origin[GS_KEY_BYTES], uint64_t seq)
+{
+	struct fork_list *fl = arg;
+	struct fork_row *nv = realloc(fl->v, (fl->n + 1) * sizeof(*nv));
+
+	if (nv == NULL)
+		return GS_ENOMEM;
+	fl->v = nv;
+	gs_hex(origin, GS_KEY_BYTES, nv[fl->n].key);
+	if (gs_roster_path_of(fl->t, origin, nv[fl->n].path,
+	    sizeof(nv[0].path)) != 0)
+		snprintf(nv[fl->n].path, sizeof(nv[0].path), "%s", "?");
+	nv[fl->n++].seq = seq;
+	return 0;
+}
+
+static void
+forks_print(const struct fork_list *fl)
+{
+	for (size_t i = 0; i < fl->n; i++)
+		printf("分叉 fork      %s (key %.16s…) signed two different "
+		    "changes as seq %" PRIu64 "; both are kept ('gridnode "
+		    "verify' lists them)\n", fl->v[i].path, fl->v[i].key,
+		    fl->v[i].seq);
+}
+
+static void
+forks_json(struct gs_json *j, const struct fork_list *fl)
+{
+	gs_json_arr_open(j);
+	for (size_t i = 0; i < fl->n; i++) {
+		gs_json_obj_open(j);
+		gs_json_key(j, "origin"); gs_json_str(j, fl->v[i].key);
+		gs_json_key(j, "path"); gs_json_str(j, fl->v[i].path);
+		gs_json_key(j, "seq"); gs_json_u64(j, fl->v[i].seq);
+		gs_json_obj_close(j);
+	}
+	gs_json_arr_close(j);
+}
+
 static int
 cmd_whoami(struct args *a)
 {
 	uint64_t feed = 0, own = 0, nch = 0, npend = 0, nrej = 0, ncases = 0;
+	struct fork_list forks = { NULL, 0, NULL };
 	char parent[GS_PATH_MAX_BYTES + 1] = "";
 	char hex[2 * GS_KEY_BYTES + 1], root[2 * GS_KEY_BYTES + 1];
 	gs_txn *t = NULL;
@@ -372,6 +428,12 @@ cmd_whoami(struct args *a)
 	gs_store_count(t, GS_DB_PENDING, &npend);
 	gs_store_count(t, GS_DB_REJECTS, &nrej);
 	gs_store_count(t, GS_DB_CASES, &ncases);
+	forks.t = t;
+	if ((rc = gs_forks(t, fork_add, &forks)) != 0) {
+		gs_txn_abort(&t);
+		free(forks.v);
+		return cli_fail("%s", gs_strerror(rc));
+	}
 	if (gs_cursor_open(t, GS_DB_FEED, &cur) == 0 &&
 	    gs_cursor_last(cur, &k, &v) == 0 && k.len == 8)
 		feed = gs_be64_get(k.data);
@@ -388,6 +450,8 @@ cmd_whoami(struct args *a)
 		    PRIu64 ")\n", nch, feed, own);
 		printf("待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
 		    "\n案件 cases     %" PRIu64 "\n", npend, nrej, ncases);
+		forks_print(&forks);
+		free(forks.v);
 		return 0;
 	}
 	gs_json_init(&j, stdout);
@@ -402,8 +466,10 @@ cmd_whoami(struct args *a)
 	gs_json_key(&j, "pending"); gs_json_u64(&j, npend);
 	gs_json_key(&j, "rejects"); gs_json_u64(&j, nrej);
 	gs_json_key(&j, "cases"); gs_json_u64(&j, ncases);
+	gs_json_key(&j, "forks"); forks_json(&j, &forks);
 	gs_json_obj_close(&j);
 	gs_json_end(&j);
+	free(forks.v);
 	return 0;
 }
 
@@ -1522,15 +1588,19 @@ cmd_peers(struct args *a)
 	gs_val k, v;
 	struct gs_json j;
 	uint64_t feed = 0, now = gs_hlc_now_ms(), n = 0;
+	struct fork_list forks = { NULL, 0, NULL };
 	char b1[32], b2[32];
 	int rc;
 
 	if ((rc = cli_open_node(a)) != 0)
 		return rc;
-	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
-	    (rc = gs_feed_last(t, &feed)) != 0 ||
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) == 0)
+		forks.t = t;
+	if (rc != 0 || (rc = gs_feed_last(t, &feed)) != 0 ||
+	    (rc = gs_forks(t, fork_add, &forks)) != 0 ||
 	    (rc = gs_cursor_open(t, GS_DB_LINKS, &cur)) != 0) {
 		gs_txn_abort(&t);
+		free(forks.v);
 		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
@@ -1540,10 +1610,13 @@ cmd_peers(struct args *a)
 	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
 	    rc = gs_cursor_next(cur, &k, &v)) {
 		Gs__Link *l = gs__link__unpack(NULL, v.len, v.data);
-		uint64_t in, out;
+		uint64_t in, out, forked = 0;
 
 		if (l == NULL)
 			continue;
+		for (size_t i = 0; i < forks.n; i++)
+			if (strcmp(forks.v[i].path, l->path) == 0)
+				forked = forks.v[i].seq;
 		in = l->their_feed_seq > l->checkpoint ?
 		    l->their_feed_seq - l->checkpoint : 0;
 		out = feed > l->acked_upto ? feed - l->acked_upto : 0;
@@ -1566,6 +1639,7 @@ cmd_peers(struct args *a)
 			gs_json_u64(&j, l->rejects_received);
 			gs_json_key(&j, "rejects_sent"); gs_json_u64(&j, l->rejects_sent);
 			gs_json_key(&j, "last_error"); gs_json_str(&j, l->last_error);
+			gs_json_key(&j, "forked_seq"); gs_json_u64(&j, forked);
 			gs_json_obj_close(&j);
 		} else {
 			printf("%-32s %s  %s", l->path, l->parent ? "上级 parent" :
@@ -1585,6 +1659,9 @@ cmd_peers(struct args *a)
 				    l->rejects_sent);
 			if (l->last_error[0])
 				printf("    last error: %s\n", l->last_error);
+			if (forked)
+				printf("    分叉 FORK: it signed two different changes "
+				    "as seq %" PRIu64 "\n", forked);
 		}
 		gs__link__free_unpacked(l, NULL);
 	}
@@ -1595,6 +1672,9 @@ cmd_peers(struct args *a)
 		gs_json_end(&j);
 	} else if (n == 0)
 		printf("(no neighbours yet: run 'gridnode run' with a config)\n");
+	if (!a->json)
+		forks_print(&forks);
+	free(forks.v);
 	return 0;
 }
 

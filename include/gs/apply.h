@@ -82,6 +82,14 @@ int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
 int gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
     size_t *n);
 
+/* Forks: when two different changes of one origin carry the same seq,
+ * apply keeps both and records meta GS_FORK_PREFIX + origin hex = the
+ * lowest forked seq. gs_forks calls fn for each forked origin. */
+#define GS_FORK_PREFIX "fork/"
+typedef int (*gs_fork_fn)(void *arg, const uint8_t origin[GS_KEY_BYTES],
+    uint64_t seq);
+int gs_forks(gs_txn *t, gs_fork_fn fn, void *arg);
+
 /* The highest seq of origin key held here (0: none). */
 int gs_origin_last_seq(gs_txn *t, const uint8_t key[GS_KEY_BYTES],
     uint64_t *seq);

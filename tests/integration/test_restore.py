@@ -140,3 +140,30 @@ def test_whole_dir_put_back_learns_its_seq_from_the_parent(live):
         assert own_seq(x) == before + 1
         before += 1
     finish(live, x, cm, later, before)
+
+
+def test_write_before_contact_after_whole_restore_is_an_exposed_fork(live):
+    """The one window no node can close alone: the whole data dir put back
+    and a write made before any contact signs a used seq. That is an
+    equivocation: both changes are kept as evidence, and the town's
+    verify, whoami and peers name the origin and the seq."""
+    x, cm, later, at_backup, before = scenario(live, whole=True)
+    twin = x.report("离线时写入", category="neighbor")   # seq at_backup + 1
+    assert own_seq(x) == at_backup + 1
+    live.start("xiazhai")
+    wait_until(lambda: cm.holds(twin), 10, "the twin at the town")
+    who = cm.whoami()
+    assert who["forks"] == [{"origin": x.key, "path": x.path,
+                             "seq": at_backup + 1}]
+    link = [p for p in cm.run("peers", json=True) if p["path"] == x.path][0]
+    assert link["forked_seq"] == at_backup + 1
+    r = cm.call("verify", "--json")
+    assert r.rc == 1
+    faults = r.json["faults"]
+    assert any("fork at seq %d" % (at_backup + 1) in f for f in faults), \
+        faults
+    # Both changes of that seq are kept: the original report and the twin.
+    assert cm.holds(twin) and all(cm.holds(c) for c in later)
+    text = cm.run("whoami")
+    assert "分叉 fork      %s" % x.path in text
+
