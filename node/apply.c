@@ -151,6 +151,28 @@ feed_append(gs_txn *t, const uint8_t *id, const char *source)
 	return gs_put(t, GS_DB_FEED, key, sizeof(key), val, GS_ID_BYTES + sl);
 }
 
+/* Sets meta prefix + origin hex to v, keeping the highest (max) or the
+ * lowest value. */
+static int
+flag_origin(gs_txn *t, const char *prefix, const uint8_t *origin, uint64_t v,
+    bool max)
+{
+	char name[16 + 2 * GS_KEY_BYTES];
+	uint64_t old = 0;
+	size_t pl = strlen(prefix);
+	int rc;
+
+	if (pl > 15)
+		return GS_EINVAL;
+	memcpy(name, prefix, pl);
+	gs_hex(origin, GS_KEY_BYTES, name + pl);
+	if ((rc = gs_meta_get_u64(t, name, &old)) != 0 && rc != GS_ENOTFOUND)
+		return rc;
+	if (rc == 0 && (max ? old >= v : old <= v))
+		return 0;
+	return gs_meta_put_u64(t, name, v);
+}
+
 /* Records a fork of c's origin when the origin index already holds
  * another change at c's seq: meta "fork/<origin hex>" = the lowest such
  * seq. */
@@ -158,8 +180,6 @@ static int
 flag_fork(gs_txn *t, const Gs__Change *c, const uint8_t *id)
 {
 	uint8_t okey[GS_KEY_BYTES + 8];
-	char name[8 + 2 * GS_KEY_BYTES];
-	uint64_t first = 0;
 	gs_val v;
 	int rc;
 
@@ -172,13 +192,7 @@ flag_fork(gs_txn *t, const Gs__Change *c, const uint8_t *id)
 		return rc;
 	if (v.len == GS_ID_BYTES && memcmp(v.data, id, GS_ID_BYTES) == 0)
 		return 0;
-	memcpy(name, GS_FORK_PREFIX, sizeof(GS_FORK_PREFIX) - 1);
-	gs_hex(c->origin.data, GS_KEY_BYTES, name + sizeof(GS_FORK_PREFIX) - 1);
-	if ((rc = gs_meta_get_u64(t, name, &first)) != 0 && rc != GS_ENOTFOUND)
-		return rc;
-	if (first != 0 && first <= c->seq)
-		return 0;
-	return gs_meta_put_u64(t, name, c->seq);
+	return flag_origin(t, GS_FORK_PREFIX, c->origin.data, c->seq, false);
 }
 
 /* Stores an accepted change and its indexes, and applies its roster
@@ -233,10 +247,20 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 		b->revoked = true;
 	}
 	/* The node's clock never falls behind a change it holds, so its next
-	 * change sorts after everything it has seen. */
+	 * change sorts after everything it has seen; except a change stamped
+	 * far ahead of our wall clock (a terminal whose clock is wrong): it
+	 * is kept, but adopting it would stamp all our later work in the
+	 * future too. Its origin is flagged instead. Only our clock depends
+	 * on the wall clock here, never what is stored. */
 	if ((rc = gs_meta_get_u64(b->t, "hlc", &hlc)) != 0 && rc != GS_ENOTFOUND)
 		return rc;
-	if (c->hlc > hlc && (rc = gs_meta_put_u64(b->t, "hlc", c->hlc)) != 0)
+	if (GS_HLC_MS(c->hlc) > gs_hlc_now_ms() + GS_HLC_AHEAD_MAX_MS &&
+	    memcmp(c->origin.data, gs_node_key(b->node), GS_KEY_BYTES) != 0)
+		rc = flag_origin(b->t, GS_AHEAD_PREFIX, c->origin.data,
+		    GS_HLC_MS(c->hlc), true);
+	else if (c->hlc > hlc)
+		rc = gs_meta_put_u64(b->t, "hlc", c->hlc);
+	if (rc != 0)
 		return rc;
 	if (memcmp(c->origin.data, gs_node_key(b->node), GS_KEY_BYTES) == 0) {
 		if ((rc = gs_meta_get_u64(b->t, "own_seq", &own)) != 0 &&
@@ -435,9 +459,9 @@ gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out)
 }
 
 int
-gs_forks(gs_txn *t, gs_fork_fn fn, void *arg)
+gs_origin_flags(gs_txn *t, const char *pre, gs_flag_fn fn, void *arg)
 {
-	static const char pre[] = GS_FORK_PREFIX;
+	size_t pl = strlen(pre);
 	uint8_t origin[GS_KEY_BYTES];
 	char hex[2 * GS_KEY_BYTES + 1];
 	gs_cursor *cur = NULL;
@@ -446,15 +470,13 @@ gs_forks(gs_txn *t, gs_fork_fn fn, void *arg)
 
 	if ((rc = gs_cursor_open(t, GS_DB_META, &cur)) != 0)
 		return rc;
-	for (rc = gs_cursor_seek(cur, pre, sizeof(pre) - 1, &k, &v); rc == 0;
+	for (rc = gs_cursor_seek(cur, pre, pl, &k, &v); rc == 0;
 	    rc = gs_cursor_next(cur, &k, &v)) {
-		if (k.len < sizeof(pre) - 1 ||
-		    memcmp(k.data, pre, sizeof(pre) - 1) != 0)
+		if (k.len < pl || memcmp(k.data, pre, pl) != 0)
 			break;
-		if (k.len != sizeof(pre) - 1 + 2 * GS_KEY_BYTES || v.len != 8)
+		if (k.len != pl + 2 * GS_KEY_BYTES || v.len != 8)
 			continue;
-		memcpy(hex, (const char *)k.data + sizeof(pre) - 1,
-		    2 * GS_KEY_BYTES);
+		memcpy(hex, (const char *)k.data + pl, 2 * GS_KEY_BYTES);
 		hex[2 * GS_KEY_BYTES] = '\0';
 		if (gs_unhex(hex, origin, GS_KEY_BYTES) != 0)
 			continue;

@@ -392,14 +392,28 @@ forks_print(const struct fork_list *fl)
 }
 
 static void
-forks_json(struct gs_json *j, const struct fork_list *fl)
+ahead_print(const struct fork_list *fl)
+{
+	char when[32];
+
+	for (size_t i = 0; i < fl->n; i++)
+		printf("时钟超前 clock  %s (key %.16s…) stamped a change %s, over "
+		    "7 days ahead of this node's clock: kept, not followed; "
+		    "check that terminal's clock\n", fl->v[i].path, fl->v[i].key,
+		    gs_hlc_format(GS_HLC_MAKE(fl->v[i].seq, 0), when,
+		    sizeof(when)));
+}
+
+/* name: "seq" for forks, "ms" for clocks ahead. */
+static void
+flags_json(struct gs_json *j, const struct fork_list *fl, const char *name)
 {
 	gs_json_arr_open(j);
 	for (size_t i = 0; i < fl->n; i++) {
 		gs_json_obj_open(j);
 		gs_json_key(j, "origin"); gs_json_str(j, fl->v[i].key);
 		gs_json_key(j, "path"); gs_json_str(j, fl->v[i].path);
-		gs_json_key(j, "seq"); gs_json_u64(j, fl->v[i].seq);
+		gs_json_key(j, name); gs_json_u64(j, fl->v[i].seq);
 		gs_json_obj_close(j);
 	}
 	gs_json_arr_close(j);
@@ -409,7 +423,7 @@ static int
 cmd_whoami(struct args *a)
 {
 	uint64_t feed = 0, own = 0, nch = 0, npend = 0, nrej = 0, ncases = 0;
-	struct fork_list forks = { NULL, 0, NULL };
+	struct fork_list forks = { NULL, 0, NULL }, ahead = { NULL, 0, NULL };
 	char parent[GS_PATH_MAX_BYTES + 1] = "";
 	char hex[2 * GS_KEY_BYTES + 1], root[2 * GS_KEY_BYTES + 1];
 	gs_txn *t = NULL;
@@ -428,10 +442,12 @@ cmd_whoami(struct args *a)
 	gs_store_count(t, GS_DB_PENDING, &npend);
 	gs_store_count(t, GS_DB_REJECTS, &nrej);
 	gs_store_count(t, GS_DB_CASES, &ncases);
-	forks.t = t;
-	if ((rc = gs_forks(t, fork_add, &forks)) != 0) {
+	forks.t = ahead.t = t;
+	if ((rc = gs_origin_flags(t, GS_FORK_PREFIX, fork_add, &forks)) != 0 ||
+	    (rc = gs_origin_flags(t, GS_AHEAD_PREFIX, fork_add, &ahead)) != 0) {
 		gs_txn_abort(&t);
 		free(forks.v);
+		free(ahead.v);
 		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (gs_cursor_open(t, GS_DB_FEED, &cur) == 0 &&
@@ -451,7 +467,9 @@ cmd_whoami(struct args *a)
 		printf("待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
 		    "\n案件 cases     %" PRIu64 "\n", npend, nrej, ncases);
 		forks_print(&forks);
+		ahead_print(&ahead);
 		free(forks.v);
+		free(ahead.v);
 		return 0;
 	}
 	gs_json_init(&j, stdout);
@@ -466,10 +484,12 @@ cmd_whoami(struct args *a)
 	gs_json_key(&j, "pending"); gs_json_u64(&j, npend);
 	gs_json_key(&j, "rejects"); gs_json_u64(&j, nrej);
 	gs_json_key(&j, "cases"); gs_json_u64(&j, ncases);
-	gs_json_key(&j, "forks"); forks_json(&j, &forks);
+	gs_json_key(&j, "forks"); flags_json(&j, &forks, "seq");
+	gs_json_key(&j, "clock_ahead"); flags_json(&j, &ahead, "ms");
 	gs_json_obj_close(&j);
 	gs_json_end(&j);
 	free(forks.v);
+	free(ahead.v);
 	return 0;
 }
 
@@ -1597,7 +1617,7 @@ cmd_peers(struct args *a)
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) == 0)
 		forks.t = t;
 	if (rc != 0 || (rc = gs_feed_last(t, &feed)) != 0 ||
-	    (rc = gs_forks(t, fork_add, &forks)) != 0 ||
+	    (rc = gs_origin_flags(t, GS_FORK_PREFIX, fork_add, &forks)) != 0 ||
 	    (rc = gs_cursor_open(t, GS_DB_LINKS, &cur)) != 0) {
 		gs_txn_abort(&t);
 		free(forks.v);

@@ -82,13 +82,19 @@ int gs_case_load(gs_txn *t, const char *case_id, Gs__Case **out);
 int gs_case_ids(gs_txn *t, const char *case_id, uint8_t (**ids)[GS_ID_BYTES],
     size_t *n);
 
-/* Forks: when two different changes of one origin carry the same seq,
- * apply keeps both and records meta GS_FORK_PREFIX + origin hex = the
- * lowest forked seq. gs_forks calls fn for each forked origin. */
-#define GS_FORK_PREFIX "fork/"
-typedef int (*gs_fork_fn)(void *arg, const uint8_t origin[GS_KEY_BYTES],
-    uint64_t seq);
-int gs_forks(gs_txn *t, gs_fork_fn fn, void *arg);
+/* Origins apply has flagged, in meta under prefix + origin hex:
+ * GS_FORK_PREFIX, two different changes of one origin with the same seq
+ * (both are kept; the value is the lowest such seq); GS_AHEAD_PREFIX, a
+ * change stamped more than GS_HLC_AHEAD_MAX_MS ahead of this node's wall
+ * clock when it arrived (kept, but not adopted into this node's clock;
+ * the value is the furthest such time, unix ms). gs_origin_flags calls fn
+ * for each origin flagged under prefix. */
+#define GS_FORK_PREFIX  "fork/"
+#define GS_AHEAD_PREFIX "ahead/"
+#define GS_HLC_AHEAD_MAX_MS (7ull * 24 * 3600 * 1000)
+typedef int (*gs_flag_fn)(void *arg, const uint8_t origin[GS_KEY_BYTES],
+    uint64_t value);
+int gs_origin_flags(gs_txn *t, const char *prefix, gs_flag_fn fn, void *arg);
 
 /* The highest seq of origin key held here (0: none). */
 int gs_origin_last_seq(gs_txn *t, const uint8_t key[GS_KEY_BYTES],
