@@ -13,6 +13,7 @@
 #include "gs/hlc.h"
 #include "gs/records.h"
 #include "gs/stats.h"
+#include "gs/trust.h"
 
 #define CST_OFFSET_S (8 * 3600)
 
@@ -189,6 +190,8 @@ struct from_rollups {
 	struct gs_stats *s;
 	const char      *self, *period;
 	enum gs_stats_by by;
+	char           (*areas)[GS_PATH_MAX_BYTES + 1];   /* enrolled, sorted */
+	size_t           nareas;
 };
 
 /* The Rollup counts for a village only when signed by the village's own
@@ -202,12 +205,18 @@ rollup_counts(const char *self, const Gs__Change *c)
 	const char *subject = c->rollup->subject;
 
 	if (gs_path_valid(subject) != 0 || gs_path_is_dept(subject) ||
-	    !gs_path_is_ancestor(self, subject))
+	    !gs_path_is_ancestor(self, subject) || gs_path_depth(c->signer) != 2)
 		return false;
 	if (gs_path_depth(subject) == 2)
 		return strcmp(subject, c->signer) == 0;
 	return gs_path_parent(subject, parent, sizeof(parent)) == 0 &&
 	    strcmp(parent, c->signer) == 0;
+}
+
+static int
+path_cmp(const void *a, const void *b)
+{
+	return strcmp(a, b);
 }
 
 static int
@@ -220,7 +229,11 @@ add_rollup(void *arg, const uint8_t *id, const Gs__Change *c)
 	int i;
 
 	(void)id;
-	if (!rollup_counts(fr->self, c) || !in_period(r->period, fr->period))
+	/* Only for villages (and towns) really enrolled below us: a town's
+	 * key cannot add a village that does not exist. */
+	if (!rollup_counts(fr->self, c) || !in_period(r->period, fr->period) ||
+	    bsearch(r->subject, fr->areas, fr->nareas, sizeof(fr->areas[0]),
+	    path_cmp) == NULL)
 		return 0;
 	for (size_t j = 0; j < r->n_counts; j++) {
 		if ((i = count_split(r->counts[j]->name, cat, sizeof(cat))) < 0)
@@ -253,18 +266,22 @@ int
 gs_stats_rollups(gs_txn *t, const char *self, const char *period,
     enum gs_stats_by by, uint64_t now_ms, struct gs_stats *out)
 {
-	struct from_rollups fr = { out, self, period, by };
+	struct from_rollups fr = { out, self, period, by, NULL, 0 };
 	struct own_cases oc = { { out, period, by, now_ms }, self };
 	int rc;
 
 	/* The towns' figures, and the cases this node owns itself (a walk-in
 	 * at the county's center): no town counts those. */
-	if ((rc = gs_records_each(t, GS__CHANGE__BODY_ROLLUP, NULL, 0,
+	if ((rc = gs_roster_areas_below(t, self, 2, &fr.areas,
+	    &fr.nareas)) != 0 ||
+	    (rc = gs_records_each(t, GS__CHANGE__BODY_ROLLUP, NULL, 0,
 	    add_rollup, &fr)) != 0 ||
 	    (rc = gs_case_each(t, add_own_case, &oc)) != 0) {
+		free(fr.areas);
 		gs_stats_free(out);
 		return rc;
 	}
+	free(fr.areas);
 	group_sort(out);
 	return 0;
 }

@@ -40,8 +40,12 @@ struct gs_peer {
 	 * back to them even though they came from them. */
 	bool     resend_own;
 	uint64_t resend_own_after;
-	uint8_t  key[GS_KEY_BYTES];     /* their current key, from the roster */
-	bool     have_key;
+	/* Their key: as their HELLO names it (when enrolled at their path),
+	 * else the roster's unrevoked one; looked up afresh every session,
+	 * since a lost terminal's replacement has a new key. */
+	uint8_t  key[GS_KEY_BYTES];
+	bool     have_key, key_from_hello;
+	bool     replaced;      /* other keys have signed as their path */
 	char     last_error[160];
 	bool     dirty;
 	gs_peer *next;
@@ -134,7 +138,7 @@ own_marks(gs_sync *s, gs_peer *p, uint64_t *mine, uint64_t *theirs)
 		return rc;
 	if ((rc = gs_meta_get_u64(t, "own_seq", mine)) == GS_ENOTFOUND)
 		rc = 0;
-	if (rc == 0 && !p->have_key) {
+	if (rc == 0 && !p->key_from_hello) {
 		rc = gs_roster_find(t, p->path, p->key, NULL);
 		p->have_key = rc == 0;
 		if (rc == GS_ENOTFOUND)
@@ -165,6 +169,8 @@ send_hello(gs_sync *s, gs_peer *p, uint64_t now)
 	h.feed_seq = feed;
 	h.my_seq = mine;
 	h.your_seq = theirs;
+	h.my_key.data = (uint8_t *)(uintptr_t)gs_node_key(s->node);
+	h.my_key.len = GS_KEY_BYTES;
 	if (p->have_cp) {
 		h.your_epoch.data = p->cp_epoch;
 		h.your_epoch.len = GS_EPOCH_BYTES;
@@ -341,6 +347,7 @@ gs_sync_down(gs_sync *s, gs_peer *p, const char *why, uint64_t now)
 		p->since_ms = now;
 	p->up = false;
 	p->ninflight = 0;
+	p->key_from_hello = false;
 	if (why)
 		snprintf(p->last_error, sizeof(p->last_error), "%s", why);
 	p->dirty = true;
@@ -446,16 +453,23 @@ consider(gs_sync *s, gs_txn *t, gs_peer *p, uint64_t seq, struct out *o)
 	/* Never back to where it came from, unless it is one of their own
 	 * changes their store has lost (restored from an older copy). */
 	from_them = strcmp(source, p->path) == 0;
-	if ((from_them && !p->resend_own) || out_has(o, id))
+	if ((from_them && !p->resend_own && !p->replaced) || out_has(o, id))
 		return 0;
 	memset(&e, 0, sizeof(e));
 	if ((rc = gs_get(t, GS_DB_CHANGES, id, GS_ID_BYTES, &v)) != 0 ||
 	    (rc = gs_envelope_decode(v.data, v.len, &e)) != 0 ||
 	    (rc = gs_change_decode(&e, &c, NULL)) != 0)
 		goto out;
-	if (from_them && !(p->have_key && c->seq > p->resend_own_after &&
-	    memcmp(c->origin.data, p->key, GS_KEY_BYTES) == 0))
-		goto out;
+	if (from_them) {
+		bool same_key = p->have_key &&
+		    memcmp(c->origin.data, p->key, GS_KEY_BYTES) == 0;
+
+		/* Theirs, lost by a restore; or their path's, signed by the
+		 * terminal theirs replaced. Anything else they have. */
+		if (!((same_key && p->resend_own && c->seq > p->resend_own_after) ||
+		    (!same_key && p->replaced && strcmp(c->signer, p->path) == 0)))
+			goto out;
+	}
 	if (gs_change_is_case_kind(c->body_case)) {
 		rc = gs_case_load(t, c->case_id, &cs);
 		if (rc == GS_ENOTFOUND) {
@@ -577,6 +591,28 @@ reset_checkpoint(gs_sync *s, gs_peer *p)
 	return rc;
 }
 
+/* Whether a key other than key is enrolled at path. */
+static int
+other_keys(gs_txn *t, const char *path, const uint8_t *key, bool *yes)
+{
+	gs_cursor *cur = NULL;
+	gs_val k;
+	size_t pl = strlen(path);
+	int rc;
+
+	*yes = false;
+	if ((rc = gs_cursor_open(t, GS_DB_ROSTER, &cur)) != 0)
+		return rc;
+	/* Roster keys are key (32) + path. */
+	for (rc = gs_cursor_seek(cur, NULL, 0, &k, NULL); rc == 0 && !*yes;
+	    rc = gs_cursor_next(cur, &k, NULL))
+		*yes = k.len == GS_KEY_BYTES + pl &&
+		    memcmp((const uint8_t *)k.data + GS_KEY_BYTES, path, pl) == 0 &&
+		    memcmp(k.data, key, GS_KEY_BYTES) != 0;
+	gs_cursor_close(&cur);
+	return rc == GS_ENOTFOUND ? 0 : rc;
+}
+
 /*
  * The own-change marks of a HELLO (proto SyncHello). Their your_seq above
  * our own seq: our store is an older copy; record the floor so no local
@@ -589,9 +625,28 @@ check_own_marks(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, char *msg,
     size_t cap)
 {
 	uint64_t mine, theirs, floor_seq = 0;
+	Gs__RosterEntry *e = NULL;
 	gs_txn *t = NULL;
 	int rc;
 
+	/* The key the HELLO speaks for, when it is enrolled at their path;
+	 * and whether other keys signed as that path before (a replaced
+	 * terminal, whose new store lacks the old one's work). */
+	p->key_from_hello = false;
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	if (h->my_key.len == GS_KEY_BYTES &&
+	    (rc = gs_roster_get(t, h->my_key.data, p->path, &e)) == 0) {
+		memcpy(p->key, h->my_key.data, GS_KEY_BYTES);
+		p->have_key = p->key_from_hello = true;
+		gs__roster_entry__free_unpacked(e, NULL);
+	}
+	if (rc == 0 || rc == GS_ENOTFOUND)
+		rc = p->have_key ? other_keys(t, p->path, p->key, &p->replaced) :
+		    0;
+	gs_txn_abort(&t);
+	if (rc != 0)
+		return rc;
 	if ((rc = own_marks(s, p, &mine, &theirs)) != 0)
 		return rc;
 	if (h->your_seq > mine) {

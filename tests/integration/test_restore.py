@@ -167,3 +167,36 @@ def test_write_before_contact_after_whole_restore_is_an_exposed_fork(live):
     text = cm.run("whoami")
     assert "分叉 fork      %s" % x.path in text
 
+
+
+def test_replaced_terminal_gets_the_old_work_and_can_write(live):
+    """A lost terminal is revoked and a new one (new key, same path) is
+    enrolled: the town's HELLO speaks of the new key, so the new terminal
+    is not held to the old key's seqs, and the town sends it the village's
+    earlier work, signed by the old key, over the link."""
+    from gridsync import Node
+
+    x, cm = live["xiazhai"], live["cuimu"]
+    live.start()
+    old = write_reports(x, 3, "旧终端")
+    wait_until(lambda: len(cm.list()) == 3, 10, "the town holds 3 reports")
+    live.daemon("xiazhai").stop()
+    cm.run("revoke", x.key, "--after-seq", str(own_seq(x)),
+           "--reason", "终端遗失")
+    lost = Path(str(x.dir) + ".lost")
+    Path(x.dir).rename(lost)
+    new = Node(x.dir, x.path)
+    new.init(root_key=live.root_key)
+    live.enrol(cm, new)
+    live.nodes[x.path] = new
+    live.start("xiazhai")
+    wait_until(lambda: all(new.holds(c) for c in old), 15,
+               "the old terminal's reports at the new one")
+    assert own_seq(new) == 0
+    c = new.report("新终端上报", category="neighbor")
+    assert own_seq(new) == 1
+    wait_until(lambda: cm.holds(c), 10, "the new report at the town")
+    assert new.digest(scope=x.path) == cm.digest(scope=x.path)
+    for n in (new, cm):
+        v = n.verify()
+        assert v["ok"], (n, v)

@@ -441,9 +441,17 @@ test_rollups_only_parent(void)
 	write_at(X.n, d_rollup(&d, "q/c/x", "2026-11-02", "neighbor.received",
 	    50), now + 2000, id);
 	forward(X.n, id, C.n);
-	/* The town owes nothing new: none of these is one of its
-	 * villages' rollups. */
-	due_is(now + 4000, NULL, 0);
+	/* The town's own rollup of a village nobody enrolled: stored (the
+	 * path alone cannot tell), never summed. */
+	write_at(C.n, d_rollup(&d, "q/c/ghost", "2026-11-01",
+	    "neighbor.received", 70), now + 3000, id);
+	/* The town owes nothing new but an empty rollup superseding the
+	 * ghost's (it has no such cases). */
+	{
+		static const char *const ghost[] = { "q/c/ghost 2026-11-01" };
+
+		due_is(now + 4000, ghost, 1);
+	}
 
 	all_match("q", now + 4000, 6);
 	rollups_match("q", "2026-11-01", GS_BY_VILLAGE, now + 4000, keys,
