@@ -257,7 +257,8 @@ cli_write(struct args *a, Gs__Change *c, bool new_case)
 		return rc;
 	if (rc == GS_EFULL)
 		return cli_fail("the store is full (LMDB map size reached); nothing "
-		    "was written: raise --map-size or free space");
+		    "was written: raise it with 'gridnode resize --map-size "
+		    "MIB' (see whoami for the size now)");
 	if (rc != 0)
 		return cli_fail("refused: %s", err[0] ? err : gs_strerror(rc));
 	print_id(a, c->case_id[0] ? c->case_id : NULL, new_case, id);
@@ -279,6 +280,50 @@ parse_u64(const char *s, uint64_t *out)
 }
 
 /* ---- identity and trust ---- */
+
+/* Sets the store's map size: LMDB records it at the commit, and every
+ * later open keeps it. Works on a full store: the larger map is set
+ * before the write. */
+static int
+cmd_resize(struct args *a)
+{
+	const char *ms = cli_arg(a, "map-size"), *dir = cli_data_dir(a);
+	size_t map, used = 0;
+	uint64_t mib;
+	gs_txn *t = NULL;
+	int rc;
+
+	if (ms == NULL || parse_u64(ms, &mib) != 0 || mib < 1 ||
+	    mib > (1ULL << 24))
+		return cli_usage("--map-size must be MiB, 1..16777216");
+	if (dir == NULL || *dir == '\0')
+		return cli_usage("--data DIR is required (or set GRIDNODE_DATA)");
+	/* LMDB keeps the largest map a store has had: only growing sticks. */
+	if ((rc = cli_open_node(a)) != 0)
+		return rc;
+	(void)gs_store_usage(gs_node_store(a->node), &map, &used);
+	gs_node_close(&a->node);
+	if ((size_t)mib << 20 < map)
+		return cli_fail("the map is already %zu MiB; a store's map can "
+		    "only grow (LMDB keeps the largest size it has had)",
+		    map >> 20);
+	rc = gs_node_open(dir, (size_t)mib << 20, &a->node);
+	if (rc != 0)
+		return cli_fail("cannot open node in %s: %s", dir, gs_strerror(rc));
+	if ((rc = gs_txn_begin(gs_node_store(a->node), 1, &t)) != 0 ||
+	    (rc = gs_meta_put_u64(t, "map_mib", mib)) != 0 ||
+	    (rc = gs_txn_commit(&t)) != 0) {
+		gs_txn_abort(&t);
+		return cli_fail("%s", gs_strerror(rc));
+	}
+	(void)gs_store_usage(gs_node_store(a->node), &map, &used);
+	if (a->json)
+		printf("{\"map_bytes\":%zu,\"used_bytes\":%zu}\n", map, used);
+	else
+		printf("存储上限 map size %zu MiB, used %.1f MiB\n", map >> 20,
+		    (double)used / 1048576.0);
+	return 0;
+}
 
 static int
 cmd_init(struct args *a)
@@ -424,6 +469,7 @@ cmd_whoami(struct args *a)
 {
 	uint64_t feed = 0, own = 0, nch = 0, npend = 0, nrej = 0, ncases = 0;
 	struct fork_list forks = { NULL, 0, NULL }, ahead = { NULL, 0, NULL };
+	size_t map = 0, used = 0;
 	char parent[GS_PATH_MAX_BYTES + 1] = "";
 	char hex[2 * GS_KEY_BYTES + 1], root[2 * GS_KEY_BYTES + 1];
 	gs_txn *t = NULL;
@@ -457,6 +503,7 @@ cmd_whoami(struct args *a)
 	gs_txn_abort(&t);
 	gs_hex(gs_node_key(a->node), GS_KEY_BYTES, hex);
 	gs_hex(gs_node_root_key(a->node), GS_KEY_BYTES, root);
+	(void)gs_store_usage(gs_node_store(a->node), &map, &used);
 	if (!a->json) {
 		printf("节点 node      %s (%s)\n", gs_node_path(a->node),
 		    gs_path_tier_label(gs_node_path(a->node)));
@@ -466,6 +513,8 @@ cmd_whoami(struct args *a)
 		    PRIu64 ")\n", nch, feed, own);
 		printf("待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
 		    "\n案件 cases     %" PRIu64 "\n", npend, nrej, ncases);
+		printf("存储 store     %.1f MiB used of %zu MiB (gridnode resize "
+		    "raises it)\n", (double)used / 1048576.0, map >> 20);
 		forks_print(&forks);
 		ahead_print(&ahead);
 		free(forks.v);
@@ -484,6 +533,8 @@ cmd_whoami(struct args *a)
 	gs_json_key(&j, "pending"); gs_json_u64(&j, npend);
 	gs_json_key(&j, "rejects"); gs_json_u64(&j, nrej);
 	gs_json_key(&j, "cases"); gs_json_u64(&j, ncases);
+	gs_json_key(&j, "map_bytes"); gs_json_u64(&j, map);
+	gs_json_key(&j, "used_bytes"); gs_json_u64(&j, used);
 	gs_json_key(&j, "forks"); flags_json(&j, &forks, "seq");
 	gs_json_key(&j, "clock_ahead"); flags_json(&j, &ahead, "ms");
 	gs_json_obj_close(&j);
@@ -1702,6 +1753,10 @@ static int cmd_help(struct args *a);
 
 #define CASE_OPTS "actor="
 static const struct verb verbs[] = {
+	{ "resize", cmd_resize, "map-size=", 0,
+	  "resize --data DIR --map-size MIB [--json]",
+	  "Set the store's size limit (LMDB map size), e.g. after 'the store is "
+	  "full'; kept by every later open. Stop the daemon first." },
 	{ "init", cmd_init, "path= root-key= map-size= actor=", 0,
 	  "init --data DIR --path PATH [--root-key HEX] [--map-size MIB]",
 	  "Create a node: a new key pair and an empty store. Without --root-key "

@@ -819,6 +819,15 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			rc = gs_sync_tick(d.sync, gs_hlc_now_ms());
 		if (rc == 0)
 			rc = publish_new(&d);
+		if (rc == GS_EFULL) {
+			/* The batch in hand was not applied and not acked: the
+			 * neighbour resends it after the restart. */
+			snprintf(err, cap, "the store is full (LMDB map size "
+			    "reached); stopping cleanly, nothing accepted is lost. "
+			    "Raise it with 'gridnode resize --data DIR --map-size "
+			    "MIB' and start the daemon again");
+			break;
+		}
 		if (rc != 0) {
 			snprintf(err, cap, "store error: %s; stopping cleanly",
 			    gs_strerror(rc));

@@ -6,8 +6,11 @@
  * their handles are valid for the life of the environment.
  */
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
@@ -136,6 +139,15 @@ check_schema(MDB_txn *txn, MDB_dbi meta)
 	return ver == GS_STORE_SCHEMA_VERSION ? 0 : GS_EVERSION;
 }
 
+static bool
+store_exists(const char *dir)
+{
+	char f[4096];
+	int l = snprintf(f, sizeof(f), "%s/data.mdb", dir);
+
+	return l > 0 && (size_t)l < sizeof(f) && access(f, F_OK) == 0;
+}
+
 int
 gs_store_open(const char *dir, size_t map_bytes, gs_store **out)
 {
@@ -149,9 +161,7 @@ gs_store_open(const char *dir, size_t map_bytes, gs_store **out)
 	*out = NULL;
 	if (dir == NULL)
 		return GS_EINVAL;
-	if (map_bytes == 0)
-		map_bytes = GS_STORE_MAP_DEFAULT_BYTES;
-	if (map_bytes < GS_STORE_MAP_MIN_BYTES)
+	if (map_bytes != 0 && map_bytes < GS_STORE_MAP_MIN_BYTES)
 		return GS_EINVAL;
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return GS_ENOMEM;
@@ -159,8 +169,14 @@ gs_store_open(const char *dir, size_t map_bytes, gs_store **out)
 		s->env = NULL;
 		goto out;
 	}
+	/* 0: an existing store keeps the map size it was last given (LMDB
+	 * reads it from the file when none is set); a new one gets the
+	 * default. */
+	if (map_bytes == 0 && !store_exists(dir))
+		map_bytes = GS_STORE_MAP_DEFAULT_BYTES;
 	if ((rc = xlate(mdb_env_set_maxdbs(s->env, GS_DB__COUNT))) != 0 ||
-	    (rc = xlate(mdb_env_set_mapsize(s->env, map_bytes))) != 0)
+	    (map_bytes != 0 &&
+	    (rc = xlate(mdb_env_set_mapsize(s->env, map_bytes))) != 0))
 		goto out;
 	/*
 	 * MDB_NOTLS: read txns are not tied to a thread's reader slot, so a

@@ -48,8 +48,10 @@ typedef struct gs_val {
 } gs_val;
 
 /* Opens (creating if needed) the environment in directory dir, which must
- * exist. map_bytes 0 means GS_STORE_MAP_DEFAULT_BYTES; below
- * GS_STORE_MAP_MIN_BYTES is GS_EINVAL. Writes the schema version on first
+ * exist. map_bytes 0: an existing store keeps the map size it was last
+ * opened with (LMDB records it in the file), a new one gets
+ * GS_STORE_MAP_DEFAULT_BYTES; another value sets the map size (it is
+ * recorded at the next commit); below GS_STORE_MAP_MIN_BYTES is GS_EINVAL. Writes the schema version on first
  * open; a different stored version is GS_EVERSION. *out is NULL on failure. */
 int gs_store_open(const char *dir, size_t map_bytes, gs_store **out);
 
