@@ -463,6 +463,18 @@ gs_change_decode(const gs_envelope *e, Gs__Change **out, const char **why)
 		rc = GS_EBADMSG;
 		goto out;
 	}
+	/*
+	 * A text field with a NUL byte inside decodes to a C string cut at
+	 * the NUL: what a node would show is not what was signed. Such a
+	 * change (or any encoding protobuf-c would not produce: a field
+	 * twice, a padded varint) packs to another size than it arrived in.
+	 */
+	if (gs__change__get_packed_size(c) != e->change_len) {
+		*why = "change is not in canonical form (a NUL byte inside a "
+		    "text field?)";
+		rc = GS_EBADMSG;
+		goto out;
+	}
 	if ((rc = gs_change_validate(c, why)) != 0)
 		goto out;
 	/* Validated above: both are exactly GS_KEY_BYTES long. */

@@ -82,7 +82,10 @@ set_int(void *s, int opt, int v)
 static int
 link_opts(void *s, const struct gs_config *c)
 {
-	int64_t max = GS_SYNC_FRAME_MAX_BYTES;
+	/* libzmq checks the limit on the message as it travels: under CURVE
+	 * that is the frame plus a 33-byte box (flags, nonce, MAC), so that
+	 * a frame of exactly GS_SYNC_FRAME_MAX_BYTES still gets through. */
+	int64_t max = GS_SYNC_FRAME_MAX_BYTES + 33;
 
 	/* ZMTP heartbeats close connections that died without a FIN (a cut
 	 * rural link), so a reconnecting child is not locked out. */
