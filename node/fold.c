@@ -611,6 +611,32 @@ summary(const Gs__Case *c, const struct gs_fold_item *it, int applied)
 	return s;
 }
 
+/*
+ * Visibility depends only on which changes exist, never on their place in
+ * the fold: a whistle or dispatch that turns out a conflict (a resolve it
+ * raced with sorts first) or void may already have carried the case to its
+ * target, and a set that shrank back would leave that node with a copy no
+ * one updates (DESIGN §4: the set never shrinks).
+ */
+static int
+grant(Gs__Case *c, const struct gs_fold_item *it)
+{
+	char parent[PATH_BUF];
+	int r;
+
+	switch (it->change->body_case) {
+	case GS__CHANGE__BODY_WHISTLE:
+		r = gs_path_parent(it->signer, parent, sizeof(parent));
+		if (r == GS_ENOTFOUND)
+			return 0;
+		return r != 0 ? r : visible_add(c, parent);
+	case GS__CHANGE__BODY_DISPATCH:
+		return visible_add(c, it->change->dispatch->department);
+	default:
+		return 0;
+	}
+}
+
 static int
 fold_one(Gs__Case *c, const struct gs_fold_item *it)
 {
@@ -636,6 +662,8 @@ fold_one(Gs__Case *c, const struct gs_fold_item *it)
 		}
 	}
 	if (why != NULL && (r = str_set(&e->reason, why)) != 0)
+		return r;
+	if ((r = grant(c, it)) != 0)
 		return r;
 	if ((text = summary(c, it, e->flag == GS__FLAG__FLAG_OK)) == NULL)
 		return GS_ENOMEM;

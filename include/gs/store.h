@@ -17,7 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GS_STORE_SCHEMA_VERSION   4  /* 4: the records index */
+#define GS_STORE_SCHEMA_VERSION   5  /* 5: visibility grants of conflicting whistles and dispatches (fold) */
 #define GS_STORE_MAP_DEFAULT_BYTES ((size_t)1 << 30)  /* 1 GiB */
 #define GS_STORE_MAP_MIN_BYTES     ((size_t)1 << 20)
 

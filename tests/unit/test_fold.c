@@ -17,6 +17,7 @@
 #include "gs/error.h"
 #include "gs/fold.h"
 #include "gs/hlc.h"
+#include "gs/path.h"
 
 #define CASE_ID  "q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1AB"
 #define OTHER_ID "q/c/x#01JD3QZ8W6X5N4M2K9R7T0V1AC"
@@ -348,6 +349,29 @@ expect_flagged(const struct gs_fold_item *base, size_t n,
 	    (b->n_timeline - i - 1) * sizeof(b->timeline[0]));
 	b->n_timeline--;
 	b->conflicts = a->conflicts;
+	/* A whistle or dispatch grants its target visibility even when it
+	 * changes nothing else: the set never shrinks once a case was sent. */
+	if (b->n_visible == a->n_visible + 1) {
+		char target[GS_PATH_MAX_BYTES + 1] = "";
+		size_t k;
+
+		if (bad.change->body_case == GS__CHANGE__BODY_WHISTLE)
+			GS_CHECK_EQ(gs_path_parent(bad.signer, target,
+			    sizeof(target)), 0);
+		else if (bad.change->body_case == GS__CHANGE__BODY_DISPATCH)
+			snprintf(target, sizeof(target), "%s",
+			    bad.change->dispatch->department);
+		for (k = 0; k < b->n_visible &&
+		    strcmp(b->visible[k], target) != 0; k++)
+			;
+		GS_CHECK(k < b->n_visible);
+		if (k < b->n_visible) {
+			free(b->visible[k]);
+			memmove(&b->visible[k], &b->visible[k + 1],
+			    (b->n_visible - k - 1) * sizeof(b->visible[0]));
+			b->n_visible--;
+		}
+	}
 	check_same(a, b);
 	gs_case_free(&a);
 	gs_case_free(&b);

@@ -325,7 +325,7 @@ test_atomic_abort_and_reopen(void)
 	/* The schema record was written at first open. */
 	GS_CHECK_EQ(gs_get(t, GS_DB_META, "schema", 6, &v), 0);
 	GS_CHECK_EQ(v.len, 4);
-	GS_CHECK(memcmp(v.data, "\0\0\0\4", 4) == 0);
+	GS_CHECK(memcmp(v.data, "\0\0\0\5", 4) == 0);
 	gs_txn_abort(&t);
 	gs_store_close(&s);
 	dir_remove();
