@@ -1,10 +1,11 @@
 # gridsync: one plain Makefile. `make deps` installs what is missing,
-# `make` builds build/gridnode, `make test` runs every test, `make demo`
-# plays the demo county.
+# `make` builds build/gridnode, `make test` runs every test (unit,
+# integration with a short fault soak, a short run of each fuzz harness),
+# `make demo` plays the demo county; `make soak` and `make fuzz` run longer.
 
 DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
-	python3 python3-pytest python3-zmq
+	python3 python3-pytest python3-zmq clang
 PKGS     = libprotobuf-c lmdb libsodium libzmq inih
 
 B        = build
@@ -73,10 +74,75 @@ test: deps
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) integration
+	$(MAKE) fuzz-smoke
+
+# ---- the fault soak: tests/soak/soak.py (bounded: SOAK_SECONDS + 120 s);
+# a 20 s version runs in `make test` (tests/integration/test_soak.py) ----
+SOAK_SECONDS ?= 300
+.PHONY: soak
+soak: deps
+	$(MAKE) all
+	/usr/bin/python3 tests/soak/soak.py --gridnode $(B)/gridnode \
+	    --seconds $(SOAK_SECONDS) --strict-scope
 
 demo: deps
 	$(MAKE) all
 	GRIDNODE=$(CURDIR)/$(B)/gridnode bash deploy/demo.sh
 
+# ---- fuzzing: libFuzzer harnesses in tests/fuzz (see its README.md) ----
+# The library is built again with clang into build-fuzz/, instrumented for
+# coverage and with ASan + UBSan; each harness links libFuzzer's main.
+# `make fuzz FUZZ_SECONDS=600` fuzzes every harness that long from a copy of
+# its seed corpus (build-fuzz/corpus-NAME, kept between runs); `make
+# fuzz-smoke` runs each for FUZZ_SMOKE_SECONDS from the seeds alone and
+# fails on any finding.
+FZ                 = build-fuzz
+FUZZ_CC           ?= clang
+FUZZ_SECONDS      ?= 60
+FUZZ_SMOKE_SECONDS ?= 10
+FUZZ_NAMES         = envelope apply sync config cli
+FUZZ_SAN           = -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+FUZZ_CFLAGS        = -std=c11 -D_GNU_SOURCE $(FUZZ_SAN) -Iinclude -I$(FZ)/gen \
+	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+FUZZ_LIB_OBJ       = $(LIB_SRC:node/%.c=$(FZ)/obj/%.o) $(FZ)/obj/gridsync.pb-c.o
+FUZZ_BIN           = $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
+FUZZ_HDR           = $(wildcard include/gs/*.h node/*.h tests/fuzz/*.h)
+
+.PHONY: fuzz fuzz-smoke
+$(FZ)/gen/gridsync.pb-c.c $(FZ)/gen/gridsync.pb-c.h: proto/gridsync.proto
+	@mkdir -p $(FZ)/gen
+	protoc-c --proto_path=proto --c_out=$(FZ)/gen proto/gridsync.proto
+
+$(FZ)/obj/gridsync.pb-c.o: $(FZ)/gen/gridsync.pb-c.c
+	@mkdir -p $(FZ)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
+
+$(FZ)/obj/%.o: node/%.c $(wildcard include/gs/*.h node/*.h) $(FZ)/gen/gridsync.pb-c.h
+	@mkdir -p $(FZ)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link $(WARN) -c -o $@ $<
+
+$(FZ)/libgs.a: $(FUZZ_LIB_OBJ)
+	ar rcs $@ $^
+
+$(FZ)/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_HDR) $(FZ)/libgs.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $(WARN) -Itests/fuzz -o $@ \
+	    $< $(FZ)/libgs.a $(LDLIBS_ALL)
+
+# Writes the seed corpora: build-fuzz/make_corpus tests/fuzz/corpus
+$(FZ)/make_corpus: tests/fuzz/make_corpus.c $(FUZZ_HDR) $(FZ)/libgs.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(WARN) -Itests/fuzz -o $@ $< $(FZ)/libgs.a \
+	    $(LDLIBS_ALL)
+
+fuzz: $(FUZZ_BIN)
+	@fail=0; for n in $(FUZZ_NAMES); do \
+		sh tests/fuzz/run.sh $$n $(FUZZ_SECONDS) long || fail=1; done; \
+	exit $$fail
+
+fuzz-smoke: $(FUZZ_BIN)
+	@fail=0; for n in $(FUZZ_NAMES); do \
+		sh tests/fuzz/run.sh $$n $(FUZZ_SMOKE_SECONDS) smoke || fail=1; done; \
+	exit $$fail
+
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz

@@ -267,6 +267,8 @@ validate_body(const Gs__Change *c, const char **why)
 		for (i = 0; i < c->rollup->n_counts; i++) {
 			if (c->rollup->counts[i] == NULL)
 				FAIL("rollup count missing");
+			if (c->rollup->counts[i]->base.n_unknown_fields != 0)
+				FAIL("change has fields this version does not know");
 			CHECK_STR(c->rollup->counts[i]->name, GS_NAME_MAX_BYTES,
 			    false, "count name");
 		}
@@ -328,6 +330,11 @@ gs_change_validate(const Gs__Change *c, const char **why)
 		FAIL("signer path is invalid");
 	if (gs_change_body(c) == NULL)
 		FAIL("no body");
+	/* Fields this version does not know would be stored and forwarded
+	 * unread: a new field is a new Change.version. */
+	if (c->base.n_unknown_fields != 0 ||
+	    ((const ProtobufCMessage *)gs_change_body(c))->n_unknown_fields != 0)
+		FAIL("change has fields this version does not know");
 	if (gs_change_is_case_kind(c->body_case)) {
 		if (is_empty(c->case_id))
 			FAIL("case id missing");
