@@ -831,6 +831,17 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			    "MIB' and start the daemon again");
 			break;
 		}
+		if (rc == GS_EIO && gs_node_disk_low(d.node))
+			rc = GS_ENOSPACE;
+		if (rc == GS_ENOSPACE || rc == GS_EREADONLY) {
+			snprintf(err, cap, "%s; stopping cleanly, nothing accepted "
+			    "is lost. %s and start the daemon again",
+			    rc == GS_ENOSPACE ? "the disk holding the store is full" :
+			    "the store cannot be written (read-only)",
+			    rc == GS_ENOSPACE ? "Free space on that disk" :
+			    "Make the data dir writable");
+			break;
+		}
 		if (rc != 0) {
 			snprintf(err, cap, "store error: %s; stopping cleanly",
 			    gs_strerror(rc));

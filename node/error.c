@@ -40,6 +40,10 @@ gs_strerror(int err)
 		return "The signer's key has been revoked.";
 	case GS_EBEHIND:
 		return "The store is older than this node's own changes.";
+	case GS_ENOSPACE:
+		return "The disk holding the store is full.";
+	case GS_EREADONLY:
+		return "The store cannot be written (read-only).";
 	default:
 		return "Unknown error.";
 	}

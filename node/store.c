@@ -81,6 +81,15 @@ xlate(int rc)
 		return GS_EVERSION;
 	case ENOMEM:
 		return GS_ENOMEM;
+	/* The disk under the store, not the map, ran out. */
+	case ENOSPC:
+	case EDQUOT:
+		return GS_ENOSPACE;
+	/* A read-only data dir or file. */
+	case EACCES:
+	case EROFS:
+	case EPERM:
+		return GS_EREADONLY;
 	/* A key or duplicate value over LMDB's size limit, or empty. */
 	case MDB_BAD_VALSIZE:
 	case EINVAL:

@@ -24,6 +24,8 @@
 #define GS_EUNTRUSTED -13 /* signer not (yet) in the roster */
 #define GS_EREVOKED  -14  /* signer's key is revoked */
 #define GS_EBEHIND   -15  /* the store is older than this node's own changes */
+#define GS_ENOSPACE  -16  /* the disk holding the store is full */
+#define GS_EREADONLY -17  /* the store cannot be written (read-only) */
 
 /* Returns a static English sentence for a GS_E* code. Never NULL. */
 const char *gs_strerror(int err);

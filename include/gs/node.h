@@ -9,6 +9,7 @@
 #ifndef GS_NODE_H
 #define GS_NODE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,6 +49,12 @@ const uint8_t *gs_node_secret(const gs_node *n);    /* 64 bytes */
  * GS_EIO, GS_EBADMSG. put: 0 or GS_EIO. */
 int gs_node_mark_get(const gs_node *n, uint64_t *seq);
 int gs_node_mark_put(const gs_node *n, uint64_t seq);
+
+/* Whether the disk holding DIR has less than GS_NODE_DISK_LOW_BYTES free:
+ * LMDB reports a write cut short by a full disk as a plain I/O error, so
+ * callers use this to say which it was. */
+#define GS_NODE_DISK_LOW_BYTES (4u << 20)
+bool gs_node_disk_low(const gs_node *n);
 
 /* Typed access to the `meta` database within a transaction. get returns
  * GS_ENOTFOUND when absent (u64: *v is then 0). */

@@ -132,3 +132,56 @@ def test_second_daemon_on_one_data_dir_is_refused(live):
     assert r.stderr == ("gridnode run: another gridnode daemon is already "
                         "running on %s\n" % cm.dir)
     assert d.running()
+
+
+def mount_tmpfs(where, size):
+    """A small tmpfs at where, or skip: the test needs to mount (root with
+    CAP_SYS_ADMIN, as on the project's machines)."""
+    where.mkdir()
+    r = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%s" % size,
+                        "tmpfs", str(where)], capture_output=True, text=True)
+    if r.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here (%s): the full-disk and "
+                    "read-only tests need it" % r.stderr.strip())
+
+
+def umount(where):
+    subprocess.run(["umount", "-l", str(where)], capture_output=True)
+
+
+def test_full_disk_and_read_only_data_dir(tmp_path):
+    """The disk under the store runs out (not the map): a clear error,
+    nothing half-written; room again: writes resume. A read-only data dir:
+    a clear error, nothing written."""
+    fs = tmp_path / "fs"
+    mount_tmpfs(fs, "3m")
+    try:
+        n = gridsync.Node(fs / "n", "qianyang")
+        n.run("init", "--path", "qianyang", "--map-size", "64")
+        body = "y" * 3900
+        for i in range(2000):
+            r = n.call("notice", "--title", "通知%d" % i, "--body", body)
+            if r.rc != 0:
+                break
+        else:
+            raise AssertionError("the disk never filled")
+        assert (r.rc, r.out) == (1, "")
+        assert r.err == ("gridnode notice: the disk holding the store is "
+                         "full; nothing was written: free space on it and "
+                         "retry\n")
+        who = n.whoami()
+        assert who["own_seq"] == who["changes"] == i + 1   # Member + i notices
+        assert n.verify()["ok"]
+        subprocess.run(["mount", "-o", "remount,size=16m", str(fs)],
+                       check=True)
+        n.run("notice", "--title", "有空间了", "--body", body)
+        assert n.whoami()["own_seq"] == i + 2
+        subprocess.run(["mount", "-o", "remount,ro", str(fs)], check=True)
+        r = n.call("notice", "--title", "只读")
+        assert r.rc == 1
+        assert "The store cannot be written (read-only)." in r.err, r.err
+        subprocess.run(["mount", "-o", "remount,rw", str(fs)], check=True)
+        assert n.whoami()["own_seq"] == i + 2
+        assert n.verify()["ok"]
+    finally:
+        umount(fs)
