@@ -255,8 +255,6 @@ cli_write(struct args *a, Gs__Change *c, bool new_case)
 	rc = gs_ops_write(a->node, c, id, err, sizeof(err));
 	if (rc == GS_EINVAL && (rc = field_error(err)) != 0)
 		return rc;
-	if (rc == GS_EIO && gs_node_disk_low(a->node))
-		rc = GS_ENOSPACE;
 	if (rc == GS_ENOSPACE)
 		return cli_fail("the disk holding the store is full; nothing was "
 		    "written: free space on it and retry");

@@ -831,8 +831,6 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			    "MIB' and start the daemon again");
 			break;
 		}
-		if (rc == GS_EIO && gs_node_disk_low(d.node))
-			rc = GS_ENOSPACE;
 		if (rc == GS_ENOSPACE || rc == GS_EREADONLY) {
 			snprintf(err, cap, "%s; stopping cleanly, nothing accepted "
 			    "is lost. %s and start the daemon again",

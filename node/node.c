@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -354,14 +353,4 @@ gs_node_mark_put(const gs_node *n, uint64_t seq)
 	if (rc != 0)
 		unlink(tmp);
 	return rc;
-}
-
-bool
-gs_node_disk_low(const gs_node *n)
-{
-	struct statvfs sv;
-
-	if (statvfs(n->dir, &sv) != 0)
-		return false;
-	return (uint64_t)sv.f_bavail * sv.f_frsize < GS_NODE_DISK_LOW_BYTES;
 }

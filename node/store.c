@@ -5,6 +5,8 @@
  * MDB_env per data dir; the named databases are opened once, at open, and
  * their handles are valid for the life of the environment.
  */
+#include <sys/statvfs.h>
+
 #include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -146,6 +148,17 @@ check_schema(MDB_txn *txn, MDB_dbi meta)
 	ver = (uint32_t)buf[0] << 24 | (uint32_t)buf[1] << 16 |
 	    (uint32_t)buf[2] << 8 | buf[3];
 	return ver == GS_STORE_SCHEMA_VERSION ? 0 : GS_EVERSION;
+}
+
+static bool
+disk_low(gs_store *s)
+{
+	struct statvfs sv;
+	const char *dir;
+
+	if (mdb_env_get_path(s->env, &dir) != 0 || statvfs(dir, &sv) != 0)
+		return false;
+	return (uint64_t)sv.f_bavail * sv.f_frsize < GS_STORE_DISK_LOW_BYTES;
 }
 
 static bool
@@ -306,6 +319,10 @@ gs_txn_commit(gs_txn **tp)
 		mdb_txn_abort(t->txn);
 	} else
 		rc = xlate(mdb_txn_commit(t->txn));
+	/* LMDB reports a page write cut short by a full disk as a plain
+	 * EIO: say which it was when the disk is nearly full. */
+	if (rc == GS_EIO && disk_low(t->store))
+		rc = GS_ENOSPACE;
 	free(t);
 	return rc;
 }

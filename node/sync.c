@@ -126,16 +126,14 @@ feed_len(gs_sync *s, uint64_t *feed)
 }
 
 /* Our own seq as the store knows it, and the highest seq of p's current
- * key held here (p->key is looked up in the roster on the way). */
+ * key held here (p->key is looked up in the roster on the way, unless
+ * p's HELLO named it). */
 static int
-own_marks(gs_sync *s, gs_peer *p, uint64_t *mine, uint64_t *theirs)
+own_marks(gs_txn *t, gs_peer *p, uint64_t *mine, uint64_t *theirs)
 {
-	gs_txn *t = NULL;
 	int rc;
 
 	*mine = *theirs = 0;
-	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
-		return rc;
 	if ((rc = gs_meta_get_u64(t, "own_seq", mine)) == GS_ENOTFOUND)
 		rc = 0;
 	if (rc == 0 && !p->key_from_hello) {
@@ -146,7 +144,6 @@ own_marks(gs_sync *s, gs_peer *p, uint64_t *mine, uint64_t *theirs)
 	}
 	if (rc == 0 && p->have_key)
 		rc = gs_origin_last_seq(t, p->key, theirs);
-	gs_txn_abort(&t);
 	return rc;
 }
 
@@ -156,10 +153,15 @@ send_hello(gs_sync *s, gs_peer *p, uint64_t now)
 	Gs__SyncFrame f;
 	Gs__SyncHello h;
 	uint64_t feed = 0, mine, theirs;
+	gs_txn *t = NULL;
 	int rc;
 
-	if ((rc = feed_len(s, &feed)) != 0 ||
-	    (rc = own_marks(s, p, &mine, &theirs)) != 0)
+	if ((rc = gs_txn_begin(gs_node_store(s->node), 0, &t)) != 0)
+		return rc;
+	if ((rc = gs_feed_last(t, &feed)) == 0)
+		rc = own_marks(t, p, &mine, &theirs);
+	gs_txn_abort(&t);
+	if (rc != 0)
 		return rc;
 	gs__sync_frame__init(&f);
 	gs__sync_hello__init(&h);
@@ -644,10 +646,10 @@ check_own_marks(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, char *msg,
 	if (rc == 0 || rc == GS_ENOTFOUND)
 		rc = p->have_key ? other_keys(t, p->path, p->key, &p->replaced) :
 		    0;
+	if (rc == 0)
+		rc = own_marks(t, p, &mine, &theirs);
 	gs_txn_abort(&t);
 	if (rc != 0)
-		return rc;
-	if ((rc = own_marks(s, p, &mine, &theirs)) != 0)
 		return rc;
 	if (h->your_seq > mine) {
 		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)

@@ -50,12 +50,6 @@ const uint8_t *gs_node_secret(const gs_node *n);    /* 64 bytes */
 int gs_node_mark_get(const gs_node *n, uint64_t *seq);
 int gs_node_mark_put(const gs_node *n, uint64_t seq);
 
-/* Whether the disk holding DIR has less than GS_NODE_DISK_LOW_BYTES free:
- * LMDB reports a write cut short by a full disk as a plain I/O error, so
- * callers use this to say which it was. */
-#define GS_NODE_DISK_LOW_BYTES (4u << 20)
-bool gs_node_disk_low(const gs_node *n);
-
 /* Typed access to the `meta` database within a transaction. get returns
  * GS_ENOTFOUND when absent (u64: *v is then 0). */
 int gs_meta_get_u64(gs_txn *t, const char *name, uint64_t *v);

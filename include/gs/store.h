@@ -62,7 +62,12 @@ void gs_store_close(gs_store **s);
  * a time per environment (LMDB serialises writers across processes). */
 int gs_txn_begin(gs_store *s, int write, gs_txn **out);
 
-/* Commits and frees; on failure (GS_EFULL, GS_EIO) nothing was written.
+/* Below this much free space on the store's disk, a commit's I/O error is
+ * reported as GS_ENOSPACE. */
+#define GS_STORE_DISK_LOW_BYTES (4u << 20)
+
+/* Commits and frees; on failure (GS_EFULL, GS_ENOSPACE, GS_EIO) nothing was
+ * written.
  * *t is NULL afterwards either way. After any call in the transaction
  * returned GS_EFULL (or GS_EIO, GS_ENOMEM) the transaction is dead: every
  * later call on it returns that code and commit writes nothing. */
