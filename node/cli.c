@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "gs/apply.h"
 #include "gs/category.h"
 #include "gs/change.h"
@@ -33,17 +35,28 @@
 #define BUNDLE_MAX_BYTES (1 << 20)
 
 static const struct verb *cli_verb;
+FILE *cli_out;
+FILE *cli_err;
+static char cli_msg[1024];   /* the last failure's sentence */
+static int  cli_code;        /* the GS_E* code behind it, 0 if none */
+
+static void
+cli_say(const char *fmt, va_list ap)
+{
+	vsnprintf(cli_msg, sizeof(cli_msg), fmt, ap);
+	fprintf(cli_err, "gridnode %s: %s\n", cli_verb ? cli_verb->name : "",
+	    cli_msg);
+}
 
 int
 cli_usage(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "gridnode %s: ", cli_verb ? cli_verb->name : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_say(fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "\nusage: gridnode %s\n", cli_verb ? cli_verb->usage :
+	fprintf(cli_err, "usage: gridnode %s\n", cli_verb ? cli_verb->usage :
 	    "VERB --data DIR ...");
 	return GS_CLI_USAGE;
 }
@@ -53,12 +66,16 @@ cli_fail(const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "gridnode %s: ", cli_verb ? cli_verb->name : "");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	cli_say(fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 	return GS_CLI_FAIL;
+}
+
+void
+cli_fail_code(int gs_code)
+{
+	cli_code = gs_code;
 }
 
 const char *
@@ -158,6 +175,8 @@ cli_open_node(struct args *a)
 	const char *dir = cli_data_dir(a);
 	int rc;
 
+	if (a->node != NULL)
+		return 0;
 	if (dir == NULL || *dir == '\0')
 		return cli_usage("--data DIR is required (or set GRIDNODE_DATA)");
 	rc = gs_node_open(dir, 0, &a->node);
@@ -195,10 +214,10 @@ print_id(const struct args *a, const char *case_id, bool new_case,
 
 	gs_hex(id, GS_ID_BYTES, hex);
 	if (!a->json) {
-		printf("%s\n", new_case ? case_id : hex);
+		fprintf(cli_out, "%s\n", new_case ? case_id : hex);
 		return;
 	}
-	gs_json_init(&j, stdout);
+	gs_json_init(&j, cli_out);
 	gs_json_obj_open(&j);
 	if (case_id) {
 		gs_json_key(&j, "case");
@@ -206,6 +225,10 @@ print_id(const struct args *a, const char *case_id, bool new_case,
 	}
 	gs_json_key(&j, "change");
 	gs_json_str(&j, hex);
+	if (a->replayed) {
+		gs_json_key(&j, "replayed");
+		gs_json_bool(&j, true);
+	}
 	gs_json_obj_close(&j);
 	gs_json_end(&j);
 }
@@ -243,16 +266,73 @@ field_error(const char *err)
 	return 0;
 }
 
-/* Writes a drafted change and reports the outcome. */
+static int
+cmp_opt(const void *x, const void *y)
+{
+	const char *const *a = x, *const *b = y;
+
+	return strcmp(*a, *b);
+}
+
+/* The digest of what a request asked for, to tell a retry from another
+ * request under the same id: verb, positional arguments, options (sorted,
+ * without those that only say how to run) and the actor. */
+static void
+request_hash(const struct args *a, uint8_t out[32])
+{
+	crypto_generichash_state st;
+	const char *opt[GS_CLI_ARGS_MAX];
+	const char *who = actor(a);
+	int n = 0;
+
+	for (int i = 0; i < a->nopt; i++)
+		if (strcmp(a->name[i], "data") && strcmp(a->name[i], "json") &&
+		    strcmp(a->name[i], "request-id") &&
+		    strcmp(a->name[i], "actor"))
+			opt[n++] = a->name[i];
+	qsort(opt, (size_t)n, sizeof(opt[0]), cmp_opt);
+	crypto_generichash_init(&st, NULL, 0, 32);
+	crypto_generichash_update(&st, (const uint8_t *)a->verb->name,
+	    strlen(a->verb->name) + 1);
+	for (int i = 0; i < a->npos; i++)
+		crypto_generichash_update(&st, (const uint8_t *)a->pos[i],
+		    strlen(a->pos[i]) + 1);
+	for (int i = 0; i < n; i++) {
+		const char *v = cli_arg(a, opt[i]);
+
+		crypto_generichash_update(&st, (const uint8_t *)opt[i],
+		    strlen(opt[i]) + 1);
+		crypto_generichash_update(&st, (const uint8_t *)v,
+		    strlen(v) + 1);
+	}
+	crypto_generichash_update(&st, (const uint8_t *)who, strlen(who) + 1);
+	crypto_generichash_final(&st, out, 32);
+}
+
+/* Writes a drafted change and reports the outcome. With --request-id, a
+ * retry of the same request prints the first answer and writes nothing. */
 int
 cli_write(struct args *a, Gs__Change *c, bool new_case)
 {
+	struct gs_ops_request req, *rq = NULL;
 	uint8_t id[GS_ID_BYTES];
 	char err[256];
+	const char *case_id;
 	int rc;
 
 	c->actor = (char *)(uintptr_t)actor(a);
-	rc = gs_ops_write(a->node, c, id, err, sizeof(err));
+	if (cli_has(a, "request-id")) {
+		memset(&req, 0, sizeof(req));
+		req.id = cli_opt(a, "request-id");
+		if (gs_ops_request_id_valid(req.id) != 0)
+			return cli_usage("--request-id must be 1-%d printable "
+			    "ASCII characters without spaces",
+			    GS_REQUEST_ID_MAX_BYTES);
+		request_hash(a, req.hash);
+		rq = &req;
+	}
+	rc = gs_ops_write_once(a->node, c, rq, id, err, sizeof(err));
+	cli_fail_code(rc);
 	if (rc == GS_EINVAL && (rc = field_error(err)) != 0)
 		return rc;
 	if (rc == GS_ENOSPACE)
@@ -265,10 +345,22 @@ cli_write(struct args *a, Gs__Change *c, bool new_case)
 		return cli_fail("the store is full (LMDB map size reached); nothing "
 		    "was written: raise it with 'gridnode resize --map-size "
 		    "MIB' (see whoami for the size now)");
+	if (rc == GS_EREUSED)
+		return cli_fail("%s", err);
 	if (rc != 0)
 		return cli_fail("refused: %s", err[0] ? err : gs_strerror(rc));
-	print_id(a, c->case_id[0] ? c->case_id : NULL, new_case, id);
-	(void)gs_daemon_poke(cli_data_dir(a));
+	cli_fail_code(0);
+	case_id = c->case_id && c->case_id[0] ? c->case_id : NULL;
+	if (rq != NULL && rq->replayed) {
+		case_id = rq->case_id[0] ? rq->case_id : NULL;
+		a->replayed = true;
+	}
+	print_id(a, case_id, new_case, id);
+	if (a->replayed)
+		return 0;
+	a->wrote = true;
+	if (!a->in_process)
+		(void)gs_daemon_poke(cli_data_dir(a));
 	return 0;
 }
 
@@ -324,9 +416,9 @@ cmd_resize(struct args *a)
 	}
 	(void)gs_store_usage(gs_node_store(a->node), &map, &used);
 	if (a->json)
-		printf("{\"map_bytes\":%zu,\"used_bytes\":%zu}\n", map, used);
+		fprintf(cli_out, "{\"map_bytes\":%zu,\"used_bytes\":%zu}\n", map, used);
 	else
-		printf("存储上限 map size %zu MiB, used %.1f MiB\n", map >> 20,
+		fprintf(cli_out, "存储上限 map size %zu MiB, used %.1f MiB\n", map >> 20,
 		    (double)used / 1048576.0);
 	return 0;
 }
@@ -388,7 +480,7 @@ cmd_init(struct args *a)
 	}
 	gs_hex(gs_node_key(a->node), GS_KEY_BYTES, hex);
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "path");
 		gs_json_str(&j, path);
@@ -397,7 +489,7 @@ cmd_init(struct args *a)
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else
-		printf("节点 node %s\n公钥 key  %s\n", path, hex);
+		fprintf(cli_out, "节点 node %s\n公钥 key  %s\n", path, hex);
 	return 0;
 }
 
@@ -436,7 +528,7 @@ static void
 forks_print(const struct fork_list *fl)
 {
 	for (size_t i = 0; i < fl->n; i++)
-		printf("分叉 fork      %s (key %.16s…) signed two different "
+		fprintf(cli_out, "分叉 fork      %s (key %.16s…) signed two different "
 		    "changes as seq %" PRIu64 "; both are kept ('gridnode "
 		    "verify' lists them)\n", fl->v[i].path, fl->v[i].key,
 		    fl->v[i].seq);
@@ -448,7 +540,7 @@ ahead_print(const struct fork_list *fl)
 	char when[32];
 
 	for (size_t i = 0; i < fl->n; i++)
-		printf("时钟超前 clock  %s (key %.16s…) stamped a change %s, over "
+		fprintf(cli_out, "时钟超前 clock  %s (key %.16s…) stamped a change %s, over "
 		    "7 days ahead of this node's clock: kept, not followed; "
 		    "check that terminal's clock\n", fl->v[i].path, fl->v[i].key,
 		    gs_hlc_format(GS_HLC_MAKE(fl->v[i].seq, 0), when,
@@ -511,15 +603,15 @@ cmd_whoami(struct args *a)
 	gs_hex(gs_node_root_key(a->node), GS_KEY_BYTES, root);
 	(void)gs_store_usage(gs_node_store(a->node), &map, &used);
 	if (!a->json) {
-		printf("节点 node      %s (%s)\n", gs_node_path(a->node),
+		fprintf(cli_out, "节点 node      %s (%s)\n", gs_node_path(a->node),
 		    gs_path_tier_label(gs_node_path(a->node)));
-		printf("公钥 key       %s\n根 root key    %s\n", hex, root);
-		printf("上级 parent    %s\n", parent[0] ? parent : "-");
-		printf("变更 changes   %" PRIu64 " (feed %" PRIu64 ", own seq %"
+		fprintf(cli_out, "公钥 key       %s\n根 root key    %s\n", hex, root);
+		fprintf(cli_out, "上级 parent    %s\n", parent[0] ? parent : "-");
+		fprintf(cli_out, "变更 changes   %" PRIu64 " (feed %" PRIu64 ", own seq %"
 		    PRIu64 ")\n", nch, feed, own);
-		printf("待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
+		fprintf(cli_out, "待定 pending   %" PRIu64 "\n拒收 rejects   %" PRIu64
 		    "\n案件 cases     %" PRIu64 "\n", npend, nrej, ncases);
-		printf("存储 store     %.1f MiB used of %zu MiB (gridnode resize "
+		fprintf(cli_out, "存储 store     %.1f MiB used of %zu MiB (gridnode resize "
 		    "raises it)\n", (double)used / 1048576.0, map >> 20);
 		forks_print(&forks);
 		ahead_print(&ahead);
@@ -527,7 +619,7 @@ cmd_whoami(struct args *a)
 		free(ahead.v);
 		return 0;
 	}
-	gs_json_init(&j, stdout);
+	gs_json_init(&j, cli_out);
 	gs_json_obj_open(&j);
 	gs_json_key(&j, "path"); gs_json_str(&j, gs_node_path(a->node));
 	gs_json_key(&j, "key"); gs_json_str(&j, hex);
@@ -790,14 +882,14 @@ cmd_join(struct args *a)
 	if (a->json) {
 		struct gs_json j;
 
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "path"); gs_json_str(&j, gs_node_path(a->node));
 		gs_json_key(&j, "parent"); gs_json_str(&j, b->parent_path);
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else
-		printf("已入网 joined %s, 上级 parent %s\n", gs_node_path(a->node),
+		fprintf(cli_out, "已入网 joined %s, 上级 parent %s\n", gs_node_path(a->node),
 		    b->parent_path);
 	ret = 0;
 out:
@@ -892,6 +984,9 @@ cmd_report(struct args *a)
 	c.body_case = GS__CHANGE__BODY_REPORT;
 	c.report = &r;
 	c.case_id = case_id;
+	if (cli_has(a, "subtree") && cli_has(a, "request-id"))
+		return cli_usage("--request-id names one write; --subtree makes "
+		    "one per village");
 	if (!cli_has(a, "subtree")) {
 		if (gs_case_id_new(owner, gs_hlc_now_ms(), case_id,
 		    sizeof(case_id)))
@@ -1080,8 +1175,10 @@ cmd_case_verb(struct args *a)
 		if (gs_txn_begin(gs_node_store(a->node), 0, &t) == 0) {
 			rc = gs_get(t, GS_DB_CASES, case_id, strlen(case_id), &val);
 			gs_txn_abort(&t);
-			if (rc == GS_ENOTFOUND)
+			if (rc == GS_ENOTFOUND) {
+				cli_fail_code(rc);
 				return cli_fail("no case %s on this node", case_id);
+			}
 		}
 	}
 	return cli_write(a, &c, false);
@@ -1142,6 +1239,8 @@ static int
 cmd_list(struct args *a)
 {
 	const char *st = cli_arg(a, "status"), *lv = cli_arg(a, "level");
+	const char *cat = cli_arg(a, "category"), *vil = cli_arg(a, "village");
+	const struct gs_category *kat = NULL;
 	bool overdue = cli_has(a, "overdue");
 	uint64_t now = gs_hlc_now_ms();
 	gs_txn *t = NULL;
@@ -1159,6 +1258,11 @@ cmd_list(struct args *a)
 	    strcmp(lv, "村") && gs_path_valid(lv) != 0)
 		return cli_usage("--level must be county, town, village or a "
 		    "node path");
+	if (cat && (kat = gs_category_find(cat)) == NULL)
+		return cli_usage("--category '%s' is not a known category "
+		    "(see 'gridnode categories')", cat);
+	if (vil && gs_path_valid(vil) != 0)
+		return cli_usage("--village '%s' is not a node path", vil);
 	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if ((rc = gs_txn_begin(gs_node_store(a->node), 0, &t)) != 0 ||
@@ -1167,7 +1271,7 @@ cmd_list(struct args *a)
 		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_arr_open(&j);
 	}
 	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
@@ -1178,6 +1282,8 @@ cmd_list(struct args *a)
 			continue;
 		if ((want < 0 || (int)cs->status == want) &&
 		    (lv == NULL || level_matches(cs, lv)) &&
+		    (kat == NULL || strcmp(cs->category, kat->key) == 0) &&
+		    (vil == NULL || gs_path_within(vil, cs->owner)) &&
 		    (!overdue || gs_case_overdue(cs, now))) {
 			n++;
 			if (a->json) {
@@ -1185,7 +1291,7 @@ cmd_list(struct args *a)
 				json_case_summary(&j, cs);
 				gs_json_obj_close(&j);
 			} else
-				printf("%s%-6s %-10s %-12s %s  %s\n",
+				fprintf(cli_out, "%s%-6s %-10s %-12s %s  %s\n",
 				    gs_case_overdue(cs, now) ? "[逾期] " : "",
 				    gs_status_label(cs->status),
 				    gs_path_tier_label(cs->level),
@@ -1200,7 +1306,7 @@ cmd_list(struct args *a)
 		gs_json_arr_close(&j);
 		gs_json_end(&j);
 	} else if (n == 0)
-		printf("(无案件 no cases)\n");
+		fprintf(cli_out, "(无案件 no cases)\n");
 	return 0;
 }
 
@@ -1210,7 +1316,7 @@ show_json(const Gs__Case *cs)
 	struct gs_json j;
 	char when[32];
 
-	gs_json_init(&j, stdout);
+	gs_json_init(&j, cli_out);
 	gs_json_obj_open(&j);
 	json_case_summary(&j, cs);
 	gs_json_key(&j, "category_label");
@@ -1276,22 +1382,22 @@ show_text(const Gs__Case *cs)
 {
 	char when[32];
 
-	printf("案件 case   %s\n", cs->id);
-	printf("标题 title  %s\n", cs->title);
-	printf("类别        %s   分级 %s\n", gs_category_label(cs->category),
+	fprintf(cli_out, "案件 case   %s\n", cs->id);
+	fprintf(cli_out, "标题 title  %s\n", cs->title);
+	fprintf(cli_out, "类别        %s   分级 %s\n", gs_category_label(cs->category),
 	    gs_severity_label(cs->severity));
-	printf("状态 status %s (%s)%s   当前层级 level %s (%s)\n",
+	fprintf(cli_out, "状态 status %s (%s)%s   当前层级 level %s (%s)\n",
 	    gs_status_label(cs->status), gs_status_name(cs->status),
 	    gs_case_overdue(cs, gs_hlc_now_ms()) ? "  逾期 OVERDUE" : "",
 	    cs->level, gs_path_tier_label(cs->level));
 	if (cs->description[0])
-		printf("描述        %s\n", cs->description);
+		fprintf(cli_out, "描述        %s\n", cs->description);
 	if (cs->grid[0] || cs->reporter[0])
-		printf("网格 grid   %s   反映人 %s\n", cs->grid, cs->reporter);
+		fprintf(cli_out, "网格 grid   %s   反映人 %s\n", cs->grid, cs->reporter);
 	if (cs->outcome)
-		printf("办结结果    %s\n", gs_outcome_label(cs->outcome));
+		fprintf(cli_out, "办结结果    %s\n", gs_outcome_label(cs->outcome));
 	if (cs->satisfaction)
-		printf("回访        %s\n", gs_satisfaction_label(cs->satisfaction));
+		fprintf(cli_out, "回访        %s\n", gs_satisfaction_label(cs->satisfaction));
 	for (size_t i = 0; i < cs->n_assignments; i++) {
 		const Gs__Assignment *as = cs->assignments[i];
 
@@ -1301,27 +1407,27 @@ show_text(const Gs__Case *cs)
 		    sizeof(ack));
 		gs_hlc_format(GS_HLC_MAKE(as->resolve_deadline_ms, 0), res,
 		    sizeof(res));
-		printf("派单 dept   %s  %s%s  报到时限 %s  办结时限 %s\n",
+		fprintf(cli_out, "派单 dept   %s  %s%s  报到时限 %s  办结时限 %s\n",
 		    as->department, as->acked_hlc ? "已报到" : "未报到",
 		    as->resolved_hlc ? " 已办结" : "", ack, res);
 	}
-	printf("可见 seen by");
+	fprintf(cli_out, "可见 seen by");
 	for (size_t i = 0; i < cs->n_visible; i++)
-		printf(" %s", cs->visible[i]);
-	printf("\n时间线 timeline (%zu, 冲突 conflicts %u):\n", cs->n_timeline,
+		fprintf(cli_out, " %s", cs->visible[i]);
+	fprintf(cli_out, "\n时间线 timeline (%zu, 冲突 conflicts %u):\n", cs->n_timeline,
 	    cs->conflicts);
 	for (size_t i = 0; i < cs->n_timeline; i++) {
 		const Gs__TimelineEntry *te = cs->timeline[i];
 
-		printf("  %s  %-28s %s", gs_hlc_format(te->hlc, when, sizeof(when)),
+		fprintf(cli_out, "  %s  %-28s %s", gs_hlc_format(te->hlc, when, sizeof(when)),
 		    te->signer, te->text);
 		if (te->actor[0])
-			printf("  (%s)", te->actor);
+			fprintf(cli_out, "  (%s)", te->actor);
 		if (te->flag == GS__FLAG__FLAG_CONFLICT)
-			printf("  [冲突 conflict: %s]", te->reason);
+			fprintf(cli_out, "  [冲突 conflict: %s]", te->reason);
 		else if (te->flag == GS__FLAG__FLAG_REVOKED)
-			printf("  [已撤销 revoked]");
-		printf("\n");
+			fprintf(cli_out, "  [已撤销 revoked]");
+		fprintf(cli_out, "\n");
 	}
 }
 
@@ -1340,6 +1446,7 @@ cmd_show(struct args *a)
 		return cli_fail("%s", gs_strerror(rc));
 	rc = gs_case_load(t, a->pos[0], &cs);
 	gs_txn_abort(&t);
+	cli_fail_code(rc);
 	if (rc == GS_ENOTFOUND)
 		return cli_fail("no case %s on this node", a->pos[0]);
 	if (rc != 0)
@@ -1360,7 +1467,7 @@ print_fault(void *arg, const char *msg)
 	if (j)
 		gs_json_str(j, msg);
 	else
-		printf("故障 fault: %s\n", msg);
+		fprintf(cli_out, "故障 fault: %s\n", msg);
 }
 
 static int
@@ -1373,7 +1480,7 @@ cmd_verify(struct args *a)
 	if ((rc = cli_open_node(a)) != 0)
 		return rc;
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "faults");
 		gs_json_arr_open(&j);
@@ -1390,7 +1497,7 @@ cmd_verify(struct args *a)
 	if (rc != 0)
 		return cli_fail("verify stopped: %s", gs_strerror(rc));
 	if (!a->json)
-		printf("%s: %" PRIu64 " changes checked, %" PRIu64 " faults\n",
+		fprintf(cli_out, "%s: %" PRIu64 " changes checked, %" PRIu64 " faults\n",
 		    faults ? "校验失败 FAULTS" : "校验通过 ok", n, faults);
 	return faults ? GS_CLI_FAIL : 0;
 }
@@ -1412,7 +1519,7 @@ cmd_digest(struct args *a)
 	if (a->json) {
 		struct gs_json j;
 
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "digest"); gs_json_str(&j, hex);
 		gs_json_key(&j, "count"); gs_json_u64(&j, n);
@@ -1420,7 +1527,7 @@ cmd_digest(struct args *a)
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else
-		printf("%s %" PRIu64 "\n", hex, n);
+		fprintf(cli_out, "%s %" PRIu64 "\n", hex, n);
 	return 0;
 }
 
@@ -1442,7 +1549,7 @@ cmd_rejects(struct args *a)
 		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_arr_open(&j);
 	}
 	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
@@ -1469,7 +1576,7 @@ cmd_rejects(struct args *a)
 			gs_json_key(&j, "at_ms"); gs_json_u64(&j, r->at_ms);
 			gs_json_obj_close(&j);
 		} else
-			printf("%s  %s\n", hex, r->reason);
+			fprintf(cli_out, "%s  %s\n", hex, r->reason);
 		gs__reject__free_unpacked(r, NULL);
 	}
 	gs_cursor_close(&cur);
@@ -1489,7 +1596,7 @@ cmd_categories(struct args *a)
 	struct gs_json j;
 
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_arr_open(&j);
 	}
 	for (size_t i = 0; i < n; i++) {
@@ -1499,7 +1606,7 @@ cmd_categories(struct args *a)
 			gs_json_key(&j, "label"); gs_json_str(&j, c[i].label);
 			gs_json_obj_close(&j);
 		} else
-			printf("%-12s %s\n", c[i].key, c[i].label);
+			fprintf(cli_out, "%-12s %s\n", c[i].key, c[i].label);
 	}
 	if (a->json) {
 		gs_json_arr_close(&j);
@@ -1549,14 +1656,14 @@ cmd_export(struct args *a)
 	if (a->json) {
 		struct gs_json j;
 
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "changes"); gs_json_u64(&j, st.changes);
 		gs_json_key(&j, "upto"); gs_json_u64(&j, st.upto);
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else
-		printf("导出 exported %" PRIu64 " changes, feed up to %" PRIu64
+		fprintf(cli_out, "导出 exported %" PRIu64 " changes, feed up to %" PRIu64
 		    " (next --since %" PRIu64 ")\n", st.changes, st.upto, st.upto);
 	return 0;
 }
@@ -1570,7 +1677,7 @@ print_reject(void *arg, const struct gs_apply_result *r)
 	if (r->status != GS_REJECTED)
 		return;
 	gs_hex(r->id, GS_ID_BYTES, hex);
-	fprintf(stderr, "gridnode import: rejected %.16s…: %s\n", hex, r->reason);
+	fprintf(cli_err, "gridnode import: rejected %.16s…: %s\n", hex, r->reason);
 }
 
 static int
@@ -1595,7 +1702,7 @@ cmd_import(struct args *a)
 	if (a->json) {
 		struct gs_json j;
 
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "applied"); gs_json_u64(&j, st.applied);
 		gs_json_key(&j, "duplicate"); gs_json_u64(&j, st.duplicate);
@@ -1606,7 +1713,7 @@ cmd_import(struct args *a)
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else
-		printf("导入 imported: applied %" PRIu64 ", duplicate %" PRIu64
+		fprintf(cli_out, "导入 imported: applied %" PRIu64 ", duplicate %" PRIu64
 		    ", pending %" PRIu64 ", rejected %" PRIu64 ", released %"
 		    PRIu64 "\n", st.applied, st.duplicate, st.pending,
 		    st.rejected + st.released_rejected, st.released);
@@ -1681,7 +1788,7 @@ cmd_peers(struct args *a)
 		return cli_fail("%s", gs_strerror(rc));
 	}
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_arr_open(&j);
 	}
 	for (rc = gs_cursor_seek(cur, NULL, 0, &k, &v); rc == 0;
@@ -1719,25 +1826,25 @@ cmd_peers(struct args *a)
 			gs_json_key(&j, "forked_seq"); gs_json_u64(&j, forked);
 			gs_json_obj_close(&j);
 		} else {
-			printf("%-32s %s  %s", l->path, l->parent ? "上级 parent" :
+			fprintf(cli_out, "%-32s %s  %s", l->path, l->parent ? "上级 parent" :
 			    "下级 child ", l->connected ? "在线 up" : "离线 down");
 			if (!l->connected)
-				printf(" since %s", ago(l->since_ms, now, b1,
+				fprintf(cli_out, " since %s", ago(l->since_ms, now, b1,
 				    sizeof(b1)));
-			printf("  last seen %s\n", ago(l->last_seen_ms, now, b2,
+			fprintf(cli_out, "  last seen %s\n", ago(l->last_seen_ms, now, b2,
 			    sizeof(b2)));
-			printf("    待收 behind in %" PRIu64 "  待发 behind out %"
+			fprintf(cli_out, "    待收 behind in %" PRIu64 "  待发 behind out %"
 			    PRIu64 "  (their feed %" PRIu64 ", applied %" PRIu64
 			    "; ours %" PRIu64 ", acked %" PRIu64 ")\n", in, out,
 			    l->their_feed_seq, l->checkpoint, feed, l->acked_upto);
 			if (l->rejects_received || l->rejects_sent)
-				printf("    拒收 rejects: %" PRIu64 " of theirs here, %"
+				fprintf(cli_out, "    拒收 rejects: %" PRIu64 " of theirs here, %"
 				    PRIu64 " of ours there\n", l->rejects_received,
 				    l->rejects_sent);
 			if (l->last_error[0])
-				printf("    last error: %s\n", l->last_error);
+				fprintf(cli_out, "    last error: %s\n", l->last_error);
 			if (forked)
-				printf("    分叉 FORK: it signed two different changes "
+				fprintf(cli_out, "    分叉 FORK: it signed two different changes "
 				    "as seq %" PRIu64 "\n", forked);
 		}
 		gs__link__free_unpacked(l, NULL);
@@ -1748,7 +1855,7 @@ cmd_peers(struct args *a)
 		gs_json_arr_close(&j);
 		gs_json_end(&j);
 	} else if (n == 0)
-		printf("(no neighbours yet: run 'gridnode run' with a config)\n");
+		fprintf(cli_out, "(no neighbours yet: run 'gridnode run' with a config)\n");
 	if (!a->json)
 		forks_print(&forks);
 	free(forks.v);
@@ -1757,7 +1864,7 @@ cmd_peers(struct args *a)
 
 static int cmd_help(struct args *a);
 
-#define CASE_OPTS "actor="
+#define CASE_OPTS "actor= request-id="
 static const struct verb verbs[] = {
 	{ "resize", cmd_resize, "map-size=", 0,
 	  "resize --data DIR --map-size MIB [--json]",
@@ -1778,7 +1885,8 @@ static const struct verb verbs[] = {
 	  "revoke --data DIR PUBKEY --after-seq N [--reason TEXT]",
 	  "Revoke a child's key: its changes with seq > N become void everywhere." },
 	{ "report", cmd_report,
-	  "category= title= desc= grid= reporter= severity= for= subtree actor=", 0,
+	  "category= title= desc= grid= reporter= severity= for= subtree actor= "
+	  "request-id=", 0,
 	  "report --data DIR --category KEY --title T [--desc D] [--grid G] "
 	  "[--reporter R] [--severity simple|complex|hard] [--for PATH [--subtree]]",
 	  "Report a new case (上报); prints its case id. --for assigns it down to a "
@@ -1814,13 +1922,15 @@ static const struct verb verbs[] = {
 	{ "supervise", cmd_case_verb, "note= " CASE_OPTS, 1,
 	  "supervise --data DIR CASE [--note TEXT]",
 	  "Push a case from above its level (督办)." },
-	{ "notice", cmd_notice, "title= body= actor=", 0,
+	{ "notice", cmd_notice, "title= body= actor= request-id=", 0,
 	  "notice --data DIR --title T [--body B]",
 	  "Issue a notice to this node's whole subtree (通知)." },
-	{ "list", cmd_list, "status= level= overdue", 0,
+	{ "list", cmd_list, "status= level= category= village= overdue", 0,
 	  "list --data DIR [--status open|dispatched|resolved|closed] "
-	  "[--level county|town|village|PATH] [--overdue] [--json]",
-	  "List the cases this node holds." },
+	  "[--level county|town|village|PATH] [--category KEY] "
+	  "[--village PATH] [--overdue] [--json]",
+	  "List the cases this node holds; --village keeps the cases reported "
+	  "at or below PATH." },
 	{ "show", cmd_show, "", 1, "show --data DIR CASE [--json]",
 	  "Show a case's state and full timeline." },
 	{ "verify", cmd_verify, "", 0, "verify --data DIR [--json]",
@@ -1850,10 +1960,10 @@ static const struct verb verbs[] = {
 	{ "notices", cmd_notices, "", 0, "notices --data DIR [--json]",
 	  "List the notices this node holds, newest first, with who has read "
 	  "them (已阅) among the villages below this node." },
-	{ "read", cmd_read, "note= actor=", 1, "read --data DIR NOTICE [--note TEXT]",
+	{ "read", cmd_read, "note= actor= request-id=", 1, "read --data DIR NOTICE [--note TEXT]",
 	  "Acknowledge a notice from above (已阅回执); the receipt travels up to "
 	  "its issuer. Reading twice keeps the first receipt." },
-	{ "check", cmd_check, "period= found= note= actor=", 0,
+	{ "check", cmd_check, "period= found= note= actor= request-id=", 0,
 	  "check --data DIR --found N [--period YYYY-MM] [--note TEXT]",
 	  "File the village's monthly check report (排查报告); --found 0 is a zero "
 	  "report (零报告). Filing again for a month replaces the earlier one." },
@@ -1875,10 +1985,10 @@ static int
 cmd_help(struct args *a)
 {
 	(void)a;
-	printf("gridsync 网格吹哨、部门报到 — gridnode VERB --data DIR [options]\n\n");
+	fprintf(cli_out, "gridsync 网格吹哨、部门报到 — gridnode VERB --data DIR [options]\n\n");
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
-		printf("  %-11s %s\n", verbs[i].name, verbs[i].help);
-	printf("\n'gridnode VERB --help' shows a verb's options. Manual: "
+		fprintf(cli_out, "  %-11s %s\n", verbs[i].name, verbs[i].help);
+	fprintf(cli_out, "\n'gridnode VERB --help' shows a verb's options. Manual: "
 	    "docs/cli.md\n");
 	return 0;
 }
@@ -1918,6 +2028,8 @@ gs_cli_main(int argc, char **argv)
 	int rc;
 
 	memset(&a, 0, sizeof(a));
+	cli_out = stdout;
+	cli_err = stderr;
 	if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
 	    strcmp(argv[1], "-h") == 0)
 		return cmd_help(&a) == 0 && argc >= 2 ? 0 :
@@ -1926,19 +2038,19 @@ gs_cli_main(int argc, char **argv)
 		if (strcmp(argv[1], verbs[i].name) == 0)
 			a.verb = &verbs[i];
 	if (a.verb == NULL) {
-		fprintf(stderr, "gridnode: unknown verb '%s' (try 'gridnode help')\n",
+		fprintf(cli_err, "gridnode: unknown verb '%s' (try 'gridnode help')\n",
 		    argv[1]);
 		return GS_CLI_USAGE;
 	}
 	cli_verb = a.verb;
 	rc = parse(&a, argc - 2, argv + 2);
 	if (rc == 0 && cli_has(&a, "help")) {
-		printf("usage: gridnode %s\n\n%s\n\n"
+		fprintf(cli_out, "usage: gridnode %s\n\n%s\n\n"
 		    "  --data DIR    the node's data directory (or GRIDNODE_DATA)\n"
 		    "  --json        machine-readable output\n", a.verb->usage,
 		    a.verb->help);
 		if (opt_known(a.verb->opts, "actor", 5, &(bool){ false }))
-			printf("  --actor NAME  the person at the terminal "
+			fprintf(cli_out, "  --actor NAME  the person at the terminal "
 			    "(default GRIDNODE_ACTOR, else USER)\n");
 		rc = 0;
 		goto out;
@@ -1951,5 +2063,66 @@ out:
 	gs_node_close(&a.node);
 	for (int i = 0; i < a.nopt; i++)
 		free((char *)(uintptr_t)a.name[i]);
+	return rc;
+}
+
+int
+gs_cli_call(struct gs_cli_call *call)
+{
+	const struct verb *saved_verb = cli_verb;
+	FILE *saved_out = cli_out, *saved_err = cli_err;
+	char *errbuf = NULL;
+	size_t errlen = 0;
+	struct args a;
+	int rc = 0;
+
+	memset(&a, 0, sizeof(a));
+	call->gs_code = 0;
+	call->wrote = call->replayed = false;
+	call->message[0] = '\0';
+	cli_msg[0] = '\0';
+	cli_code = 0;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
+		if (strcmp(call->verb, verbs[i].name) == 0)
+			a.verb = &verbs[i];
+	if (a.verb == NULL || call->npos != a.verb->npos ||
+	    call->nopt > GS_CLI_ARGS_MAX || call->npos > 4)
+		return GS_CLI_USAGE;
+	if ((cli_err = open_memstream(&errbuf, &errlen)) == NULL) {
+		cli_err = saved_err;
+		return GS_CLI_FAIL;
+	}
+	cli_verb = a.verb;
+	cli_out = call->out;
+	for (int i = 0; i < call->npos; i++)
+		a.pos[a.npos++] = call->pos[i];
+	for (int i = 0; i < call->nopt && rc == 0; i++) {
+		const char *name = call->name[i];
+		bool takes = false;
+
+		if (!opt_known(a.verb->opts, name, strlen(name), &takes))
+			rc = cli_usage("unknown option '%s'", name);
+		else if (!takes && call->val[i][0] != '\0')
+			rc = cli_usage("'%s' is a flag: true or absent", name);
+		else if (cli_has(&a, name))
+			rc = cli_usage("'%s' given twice", name);
+		a.name[a.nopt] = name;
+		a.val[a.nopt++] = call->val[i];
+	}
+	a.json = 1;
+	a.node = call->node;
+	a.in_process = true;
+	if (rc == 0)
+		rc = a.verb->fn(&a);
+	fflush(cli_out);
+	call->gs_code = rc != 0 ? cli_code : 0;
+	call->wrote = a.wrote;
+	call->replayed = a.replayed;
+	snprintf(call->message, sizeof(call->message), "%s", cli_msg);
+	fclose(cli_err);
+	free(errbuf);
+	cli_verb = saved_verb;
+	cli_out = saved_out;
+	cli_err = saved_err;
 	return rc;
 }

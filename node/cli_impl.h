@@ -9,6 +9,7 @@
 #define GS_CLI_IMPL_H
 
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "gs/cli.h"
 #include "gs/node.h"
@@ -23,6 +24,9 @@ struct args {
 	int         nopt;
 	int         json;
 	gs_node    *node;
+	bool        in_process;  /* gs_cli_call: node borrowed, no poke */
+	bool        wrote;       /* out: a change was written */
+	bool        replayed;    /* out: answered from the request table */
 };
 
 struct verb {
@@ -34,12 +38,19 @@ struct verb {
 	const char *help;
 };
 
+/* Where verbs print: stdout and stderr, or gs_cli_call's streams. */
+extern FILE *cli_out;
+extern FILE *cli_err;
+
 /* "gridnode VERB: " + the sentence on stderr, then the verb's usage line:
  * GS_CLI_USAGE. */
 int cli_usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* "gridnode VERB: " + the sentence on stderr: GS_CLI_FAIL. */
 int cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Records the GS_E* code behind the next failure, for gs_cli_call. */
+void cli_fail_code(int gs_code);
 
 /* The value of option --name (NULL when absent; "" for a flag), whether
  * it was given, or its value or "". */

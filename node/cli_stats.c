@@ -52,25 +52,25 @@ print_rate_cell(const struct gs_counts *k, enum gs_rate r, bool csv)
 	double v;
 
 	if (!gs_rate(k, r, &v))
-		printf(csv ? "," : " %7s", csv ? "" : "-");
+		fprintf(cli_out, csv ? "," : " %7s", csv ? "" : "-");
 	else if (csv)
-		printf(",%.4f", v);
+		fprintf(cli_out, ",%.4f", v);
 	else
-		printf(" %6.1f%%", v * 100);
+		fprintf(cli_out, " %6.1f%%", v * 100);
 }
 
 static void
 print_counts_row(const char *key, const struct gs_counts *k, bool csv)
 {
 	if (csv)
-		printf("%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, key,
+		fprintf(cli_out, "%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64, key,
 		    k->received, k->settled, k->open, k->overdue);
 	else
-		printf("%-30s %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64,
+		fprintf(cli_out, "%-30s %5" PRIu64 " %5" PRIu64 " %5" PRIu64 " %5" PRIu64,
 		    key, k->received, k->settled, k->open, k->overdue);
 	for (int r = 0; r < GS_RATE__COUNT; r++)
 		print_rate_cell(k, r, csv);
-	printf("\n");
+	fprintf(cli_out, "\n");
 }
 
 static void
@@ -79,7 +79,7 @@ print_stats_json(const char *node, const char *period, const char *by,
 {
 	struct gs_json j;
 
-	gs_json_init(&j, stdout);
+	gs_json_init(&j, cli_out);
 	gs_json_obj_open(&j);
 	gs_json_key(&j, "node"); gs_json_str(&j, node);
 	gs_json_key(&j, "period"); gs_json_str(&j, period ? period : "");
@@ -145,21 +145,21 @@ cmd_stats(struct args *a)
 		print_stats_json(gs_node_path(a->node), period, by, rollups, &s);
 	} else {
 		if (csv)
-			printf("group,received,settled,open,overdue");
+			fprintf(cli_out, "group,received,settled,open,overdue");
 		else
-			printf("%-30s %5s %5s %5s %5s", "分组 group", "受理",
+			fprintf(cli_out, "%-30s %5s %5s %5s %5s", "分组 group", "受理",
 			    "办结", "在办", "逾期");
 		for (int r = 0; r < GS_RATE__COUNT; r++)
-			printf(csv ? ",%s" : " %s", csv ? gs_rate_name(r) :
+			fprintf(cli_out, csv ? ",%s" : " %s", csv ? gs_rate_name(r) :
 			    gs_rate_label(r));
-		printf("\n");
+		fprintf(cli_out, "\n");
 		for (size_t i = 0; i < s.n; i++)
 			print_counts_row(eb == GS_BY_CATEGORY ?
 			    gs_category_label(s.groups[i].key) : s.groups[i].key,
 			    &s.groups[i].k, csv);
 		print_counts_row(csv ? "total" : "合计 total", &s.total, csv);
 		if (!csv && rollups)
-			printf("(县级数字为各镇签名统计之和 county figures: the "
+			fprintf(cli_out, "(县级数字为各镇签名统计之和 county figures: the "
 			    "sum of the towns' signed rollups)\n");
 	}
 	gs_stats_free(&s);
@@ -290,7 +290,7 @@ cmd_notices(struct args *a)
 	if (ns.n > 1)
 		qsort(ns.v, ns.n, sizeof(ns.v[0]), notice_newest_first);
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_arr_open(&j);
 	}
 	for (size_t i = 0; i < ns.n; i++) {
@@ -304,15 +304,15 @@ cmd_notices(struct args *a)
 		gs_hex(x->id, GS_ID_BYTES, hex);
 		gs_hlc_format(x->hlc, when, sizeof(when));
 		if (!a->json) {
-			printf("%s  %-24s %s", when, x->issuer, x->title);
+			fprintf(cli_out, "%s  %-24s %s", when, x->issuer, x->title);
 			if (reader)
-				printf("  [%s]", reader_find(x, self) ? "已阅 read" :
+				fprintf(cli_out, "  [%s]", reader_find(x, self) ? "已阅 read" :
 				    "未阅 unread");
 			if (nvillages > 0)
-				printf("  已阅 read %zu/%zu", read, nvillages);
-			printf("\n    %s\n", hex);
+				fprintf(cli_out, "  已阅 read %zu/%zu", read, nvillages);
+			fprintf(cli_out, "\n    %s\n", hex);
 			if (x->body[0])
-				printf("    %s\n", x->body);
+				fprintf(cli_out, "    %s\n", x->body);
 			continue;
 		}
 		gs_json_obj_open(&j);
@@ -349,7 +349,7 @@ cmd_notices(struct args *a)
 		gs_json_arr_close(&j);
 		gs_json_end(&j);
 	} else if (ns.n == 0)
-		printf("无通知 no notices\n");
+		fprintf(cli_out, "无通知 no notices\n");
 out:
 	gs_txn_abort(&t);
 	notices_free(&ns);
@@ -420,21 +420,24 @@ cmd_read(struct args *a)
 	gs_change_free(&n);
 	gs_envelope_clear(&e);
 	gs_txn_abort(&t);
+	cli_fail_code(rc);
 	if (rc == GS_ENOTFOUND)
 		return cli_fail("no notice %s on this node", a->pos[0]);
 	if (rc != 0)
 		return cli_fail("%s", gs_strerror(rc));
-	if (!gs_path_is_ancestor(issuer, self))
+	if (!gs_path_is_ancestor(issuer, self)) {
+		cli_fail_code(GS_EAUTH);
 		return cli_fail("notice %s was issued by %s; only a node below it "
 		    "can acknowledge it", a->pos[0], issuer);
+	}
 	if (found == 1) {
 		/* A retry from a flaky terminal: the receipt stands. */
 		gs_hex(own.id, GS_ID_BYTES, hex);
 		if (a->json)
-			printf("{\"change\":\"%s\",\"already\":true}\n", hex);
+			fprintf(cli_out, "{\"change\":\"%s\",\"already\":true}\n", hex);
 		else
-			printf("%s\n", hex);
-		fprintf(stderr, "gridnode read: already read (已阅); receipt %s\n",
+			fprintf(cli_out, "%s\n", hex);
+		fprintf(cli_err, "gridnode read: already read (已阅); receipt %s\n",
 		    hex);
 		return 0;
 	}
@@ -578,7 +581,7 @@ cmd_checks(struct args *a)
 	}
 	gs_txn_abort(&t);
 	if (a->json) {
-		gs_json_init(&j, stdout);
+		gs_json_init(&j, cli_out);
 		gs_json_obj_open(&j);
 		gs_json_key(&j, "period"); gs_json_str(&j, period);
 		gs_json_key(&j, "due"); gs_json_str(&j, due);
@@ -593,7 +596,7 @@ cmd_checks(struct args *a)
 		gs_json_key(&j, "rows");
 		gs_json_arr_open(&j);
 	} else
-		printf("排查报告 check reports %s (due 截止 %s)\n", period, due);
+		fprintf(cli_out, "排查报告 check reports %s (due 截止 %s)\n", period, due);
 	for (size_t i = 0; i < nv; i++) {
 		const struct check_row *r = &rows[i];
 
@@ -616,24 +619,24 @@ cmd_checks(struct args *a)
 			continue;
 		}
 		if (!r->filed) {
-			printf("  %-36s 未报 not filed\n", villages[i]);
+			fprintf(cli_out, "  %-36s 未报 not filed\n", villages[i]);
 			continue;
 		}
 		gs_hlc_format(r->hlc, when, sizeof(when));
-		printf("  %-36s %s%s  %s\n", villages[i], r->found == 0 ?
+		fprintf(cli_out, "  %-36s %s%s  %s\n", villages[i], r->found == 0 ?
 		    "零报告 zero report" : "已报 filed", strcmp(day, due) > 0 ?
 		    " 迟报 late" : "", when);
 		if (r->found > 0)
-			printf("  %-36s 发现 found %" PRIu32 "\n", "", r->found);
+			fprintf(cli_out, "  %-36s 发现 found %" PRIu32 "\n", "", r->found);
 	}
 	if (a->json) {
 		gs_json_arr_close(&j);
 		gs_json_obj_close(&j);
 		gs_json_end(&j);
 	} else if (nv == 0)
-		printf("  (no villages below this node)\n");
+		fprintf(cli_out, "  (no villages below this node)\n");
 	else
-		printf("报告率 reporting rate %zu/%zu = %.1f%%, 按时 on time %zu\n",
+		fprintf(cli_out, "报告率 reporting rate %zu/%zu = %.1f%%, 按时 on time %zu\n",
 		    filed, nv, 100.0 * (double)filed / (double)nv, on_time);
 out:
 	gs_txn_abort(&t);
@@ -661,9 +664,9 @@ cmd_rollup(struct args *a)
 	    sizeof(err))) != 0)
 		return cli_fail("%s", err);
 	if (a->json)
-		printf("{\"signed\":%zu}\n", n);
+		fprintf(cli_out, "{\"signed\":%zu}\n", n);
 	else
-		printf("已签统计 signed %zu rollup%s\n", n, n == 1 ? "" : "s");
+		fprintf(cli_out, "已签统计 signed %zu rollup%s\n", n, n == 1 ? "" : "s");
 	(void)gs_daemon_poke(cli_data_dir(a));
 	return 0;
 }

@@ -44,6 +44,8 @@ gs_strerror(int err)
 		return "The disk holding the store is full.";
 	case GS_EREADONLY:
 		return "The store cannot be written (read-only).";
+	case GS_EREUSED:
+		return "The request id was already used for a different request.";
 	default:
 		return "Unknown error.";
 	}

@@ -40,8 +40,78 @@ check_fold(gs_txn *t, const Gs__Change *c, const uint8_t *id, char *err,
 }
 
 int
+gs_ops_request_id_valid(const char *s)
+{
+	size_t len = s ? strlen(s) : 0;
+
+	if (len == 0 || len > GS_REQUEST_ID_MAX_BYTES)
+		return GS_EINVAL;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x21 || (unsigned char)s[i] > 0x7e)
+			return GS_EINVAL;
+	return 0;
+}
+
+/* A request record: hash (32) | change id (32) | case id (rest). */
+#define REQ_HEAD (32 + GS_ID_BYTES)
+
+/* Looks req up: 0 when new, 1 when replayed (id and req->case_id filled),
+ * GS_EREUSED, or a store error. */
+static int
+request_find(gs_txn *t, struct gs_ops_request *req, uint8_t *id, char *err,
+    size_t cap)
+{
+	gs_val v;
+	size_t clen;
+	int rc;
+
+	rc = gs_get(t, GS_DB_REQUESTS, req->id, strlen(req->id), &v);
+	if (rc == GS_ENOTFOUND)
+		return 0;
+	if (rc != 0)
+		return rc;
+	clen = v.len - REQ_HEAD;
+	if (v.len < REQ_HEAD || clen > GS_CASE_ID_MAX_BYTES)
+		return GS_EBADMSG;
+	if (memcmp(v.data, req->hash, 32) != 0) {
+		snprintf(err, cap, "request id '%s' was already used for a "
+		    "different request; use a new id for a new request",
+		    req->id);
+		return GS_EREUSED;
+	}
+	memcpy(id, (const uint8_t *)v.data + 32, GS_ID_BYTES);
+	memcpy(req->case_id, (const uint8_t *)v.data + REQ_HEAD, clen);
+	req->case_id[clen] = '\0';
+	req->replayed = true;
+	return 1;
+}
+
+static int
+request_put(gs_txn *t, const struct gs_ops_request *req, const uint8_t *id,
+    const char *case_id)
+{
+	uint8_t buf[REQ_HEAD + GS_CASE_ID_MAX_BYTES];
+	size_t clen = strlen(case_id);
+
+	if (clen > GS_CASE_ID_MAX_BYTES)
+		return GS_EINVAL;
+	memcpy(buf, req->hash, 32);
+	memcpy(buf + 32, id, GS_ID_BYTES);
+	memcpy(buf + REQ_HEAD, case_id, clen);
+	return gs_put(t, GS_DB_REQUESTS, req->id, strlen(req->id), buf,
+	    REQ_HEAD + clen);
+}
+
+int
 gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
     size_t cap)
+{
+	return gs_ops_write_once(n, c, NULL, id, err, cap);
+}
+
+int
+gs_ops_write_once(gs_node *n, Gs__Change *c, struct gs_ops_request *req,
+    uint8_t id[GS_ID_BYTES], char *err, size_t cap)
 {
 	struct gs_apply_result r;
 	const uint8_t *bufs[1];
@@ -55,8 +125,25 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 
 	err[0] = '\0';
 	memset(id, 0, GS_ID_BYTES);
+	if (req != NULL) {
+		req->replayed = false;
+		req->case_id[0] = '\0';
+		if (gs_ops_request_id_valid(req->id) != 0) {
+			snprintf(err, cap, "a request id is 1-%d printable ASCII "
+			    "characters without spaces", GS_REQUEST_ID_MAX_BYTES);
+			rc = GS_EINVAL;
+			goto out;
+		}
+	}
 	if ((rc = gs_txn_begin(gs_node_store(n), 1, &t)) != 0)
 		goto out;
+	if (req != NULL && (rc = request_find(t, req, id, err, cap)) != 0) {
+		/* A replay answers before the seq and restore checks: it
+		 * signs nothing. */
+		if (rc == 1)
+			rc = 0;
+		goto out;
+	}
 	if ((rc = gs_meta_get_u64(t, "own_seq", &seq)) != 0 && rc != GS_ENOTFOUND)
 		goto out;
 	/* A neighbour holds our changes up to seq_floor: this store is an
@@ -123,6 +210,9 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 	}
 	if (gs_change_is_case_kind(c->body_case) &&
 	    (rc = check_fold(t, c, id, err, cap)) != 0)
+		goto out;
+	if (req != NULL && (rc = request_put(t, req, id,
+	    c->case_id ? c->case_id : "")) != 0)
 		goto out;
 	rc = gs_txn_commit(&t);
 	/* Best effort after the commit: a mark not written only weakens the

@@ -60,6 +60,9 @@ static const struct {
 	[GS_DB_CHECKPOINTS] = { "checkpoints", 0 },
 	[GS_DB_LINKS]   = { "links", 0 },
 	[GS_DB_RECORDS] = { "records", MDB_DUPSORT },
+	/* Added without a schema bump: it is created on open, and a store
+	 * without it holds no request ids, which is what it means. */
+	[GS_DB_REQUESTS] = { "requests", 0 },
 };
 
 static const char schema_key[] = "schema";

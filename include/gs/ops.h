@@ -12,11 +12,13 @@
 #ifndef GS_OPS_H
 #define GS_OPS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "gs/change.h"
 #include "gs/node.h"
+#include "gs/path.h"
 
 /* Writes one change. draft's version, signer, origin, seq, prev and hlc
  * are overwritten (and restored to empty before return). On success id holds
@@ -28,5 +30,31 @@
  * err. Store errors (GS_EFULL, GS_EIO) pass through. */
 int gs_ops_write(gs_node *n, Gs__Change *draft, uint8_t id[GS_ID_BYTES],
     char *err, size_t errcap);
+
+#define GS_REQUEST_ID_MAX_BYTES 64
+
+/* A client's request id (CLI --request-id, HTTP Idempotency-Key): a
+ * submission retried from a flaky terminal must not make a second case.
+ * The caller fills id and hash (a digest of everything the request asked
+ * for: verb, case, options, actor); ops fills the rest. */
+struct gs_ops_request {
+	const char *id;                 /* 1-64 printable ASCII, no space */
+	uint8_t     hash[32];
+	bool        replayed;           /* out: answered from the table */
+	char        case_id[GS_CASE_ID_MAX_BYTES + 1];  /* out: on replay */
+};
+
+/* gs_ops_write with a request id. The id is looked up and stored in the
+ * same write transaction as the change, so a crash keeps both or neither.
+ * An id seen before with the same hash writes nothing: 0 with
+ * req->replayed, id set to the first change's id and req->case_id to its
+ * case id ("" for a change about no case). The same id with another hash:
+ * GS_EREUSED. A malformed id: GS_EINVAL. req NULL is gs_ops_write. */
+int gs_ops_write_once(gs_node *n, Gs__Change *draft,
+    struct gs_ops_request *req, uint8_t id[GS_ID_BYTES], char *err,
+    size_t errcap);
+
+/* 0 when s is a well-formed request id, else GS_EINVAL. */
+int gs_ops_request_id_valid(const char *s);
 
 #endif

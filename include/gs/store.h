@@ -34,6 +34,7 @@ typedef enum gs_db {
 	GS_DB_CHECKPOINTS, /* neighbour path -> its feed epoch (16) + upto (u64 BE) */
 	GS_DB_LINKS,     /* neighbour path -> packed Gs__Link */
 	GS_DB_RECORDS,   /* records.h's keys -> hlc + origin + seq + id; dupsort */
+	GS_DB_REQUESTS,  /* client request id -> ops.h's request record */
 	GS_DB__COUNT
 } gs_db;
 
