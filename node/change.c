@@ -69,6 +69,12 @@ utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+bool
+gs_utf8_valid(const char *s, size_t len)
+{
+	return utf8_valid(s, len);
+}
+
 /*
  * Checks one string field. The four reasons are string literals built by
  * CHECK_STR below, so *why always points at static storage. protobuf-c

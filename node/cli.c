@@ -128,7 +128,7 @@ parse(struct args *a, int argc, char **argv)
 		bool takes;
 
 		if (strncmp(s, "--", 2) != 0 || s[2] == '\0') {
-			if (a->npos >= a->verb->npos)
+			if (a->npos >= NPOS_MAX(a->verb))
 				return cli_usage("unexpected argument '%s'", s);
 			a->pos[a->npos++] = s;
 			continue;
@@ -1972,6 +1972,12 @@ static const struct verb verbs[] = {
 	  "Which villages below this node filed their check report for the month "
 	  "(default: this month), zero reports, late ones, and the reporting rate. "
 	  "Due day: [check] due_day in DIR/deadlines.ini (default 25)." },
+	{ "operator", cmd_operator, "", 1 | NPOS_MORE(1),
+	  "operator --data DIR (add NAME | remove NAME | list) [--json]",
+	  "Manage who may use this node's HTTP API and dashboard: 'add' prints "
+	  "a new operator's token once (keep it secret; writes they make carry "
+	  "NAME as the actor), 'remove' revokes it at once, 'list' shows the "
+	  "names. A running daemon sees the change without a restart." },
 	{ "run", cmd_run, "config=", 0, "run --data DIR --config FILE",
 	  "Run the node's daemon: live sync with its parent and children over "
 	  "ZeroMQ until SIGTERM or Ctrl-C." },
@@ -2055,7 +2061,7 @@ gs_cli_main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (rc == 0 && a.npos < a.verb->npos)
+	if (rc == 0 && a.npos < NPOS_MIN(a.verb))
 		rc = missing_positional(a.verb, a.npos);
 	if (rc == 0)
 		rc = a.verb->fn(&a);
@@ -2085,7 +2091,8 @@ gs_cli_call(struct gs_cli_call *call)
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (strcmp(call->verb, verbs[i].name) == 0)
 			a.verb = &verbs[i];
-	if (a.verb == NULL || call->npos != a.verb->npos ||
+	if (a.verb == NULL || call->npos < NPOS_MIN(a.verb) ||
+	    call->npos > NPOS_MAX(a.verb) ||
 	    call->nopt > GS_CLI_ARGS_MAX || call->npos > 4)
 		return GS_CLI_USAGE;
 	if ((cli_err = open_memstream(&errbuf, &errlen)) == NULL) {

@@ -38,6 +38,12 @@ struct verb {
 	const char *help;
 };
 
+/* npos is the number of positional arguments required, plus
+ * NPOS_MORE(k) when k more may follow. */
+#define NPOS_MORE(k)     ((k) << 8)
+#define NPOS_MIN(v)      ((v)->npos & 0xff)
+#define NPOS_MAX(v)      (NPOS_MIN(v) + ((v)->npos >> 8))
+
 /* Where verbs print: stdout and stderr, or gs_cli_call's streams. */
 extern FILE *cli_out;
 extern FILE *cli_err;
@@ -75,5 +81,8 @@ int cmd_read(struct args *a);
 int cmd_check(struct args *a);
 int cmd_checks(struct args *a);
 int cmd_rollup(struct args *a);
+
+/* The verbs of cli_operator.c: HTTP operators and their tokens. */
+int cmd_operator(struct args *a);
 
 #endif

@@ -13,6 +13,7 @@
 #ifndef GS_CHANGE_H
 #define GS_CHANGE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,10 @@ const char *gs_kind_label(int kind);
  * 01-12 and a day in 01-31. Returns its length (4, 7 or 10), or 0 when p
  * is none of these. */
 int gs_period_valid(const char *p);
+
+/* True when s[0..len) is strict UTF-8 (RFC 3629) without NUL: what every
+ * text field of a change must be. */
+bool gs_utf8_valid(const char *s, size_t len);
 
 /* Hex helpers: gs_hex writes 2*len chars and a NUL into out. gs_unhex
  * parses exactly len bytes: 0 or GS_EINVAL. */
