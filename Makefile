@@ -5,8 +5,9 @@
 
 DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
-	python3 python3-pytest python3-zmq clang
-PKGS     = libprotobuf-c lmdb libsodium libzmq inih
+	python3 python3-pytest python3-zmq clang libmicrohttpd-dev \
+	libjansson-dev
+PKGS     = libprotobuf-c lmdb libsodium libzmq inih libmicrohttpd jansson
 
 B        = build
 CC      ?= cc
@@ -24,7 +25,9 @@ LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
 LIB_SRC  = $(filter-out node/main.c,$(wildcard node/*.c))
-LIB_OBJ  = $(LIB_SRC:node/%.c=$(B)/obj/%.o) $(B)/obj/gridsync.pb-c.o
+LIB_OBJ  = $(LIB_SRC:node/%.c=$(B)/obj/%.o) $(B)/obj/gridsync.pb-c.o \
+	$(B)/obj/web_assets.o
+WEB_FILES = $(sort $(wildcard web/*.html web/*.js web/*.css web/*.svg web/*.png))
 UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PYTEST   = /usr/bin/python3 -m pytest -q -p no:cacheprovider
@@ -47,6 +50,27 @@ $(B)/gen/gridsync.pb-c.c $(B)/gen/gridsync.pb-c.h: proto/gridsync.proto
 
 # Generated code is compiled without our strictest warnings; it is not ours.
 $(B)/obj/gridsync.pb-c.o: $(B)/gen/gridsync.pb-c.c
+	@mkdir -p $(B)/obj
+	$(CC) $(CFLAGS_ALL) -w -c -o $@ $<
+
+# The dashboard's files (web/) compiled into the binary: one byte array
+# per file and a table ending with a NULL path (include/gs/assets.h).
+define embed_web
+	@mkdir -p $(dir $@)
+	@{ echo '#include "gs/assets.h"'; i=0; for f in $(WEB_FILES); do \
+	  echo "static const unsigned char a$$i[] = {"; \
+	  od -An -v -tx1 "$$f" | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+	  echo "};"; i=$$((i+1)); done; \
+	  echo 'const struct gs_asset gs_assets[] = {'; i=0; \
+	  for f in $(WEB_FILES); do \
+	  echo "{ \"/$${f#web/}\", a$$i, sizeof(a$$i) },"; i=$$((i+1)); done; \
+	  echo '{ 0, 0, 0 } };'; } > $@
+endef
+
+$(B)/gen/web_assets.c: $(WEB_FILES) Makefile
+	$(embed_web)
+
+$(B)/obj/web_assets.o: $(B)/gen/web_assets.c include/gs/assets.h
 	@mkdir -p $(B)/obj
 	$(CC) $(CFLAGS_ALL) -w -c -o $@ $<
 
@@ -105,7 +129,8 @@ FUZZ_SAN           = -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS        = -std=c11 -D_GNU_SOURCE $(FUZZ_SAN) -Iinclude -I$(FZ)/gen \
 	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-FUZZ_LIB_OBJ       = $(LIB_SRC:node/%.c=$(FZ)/obj/%.o) $(FZ)/obj/gridsync.pb-c.o
+FUZZ_LIB_OBJ       = $(LIB_SRC:node/%.c=$(FZ)/obj/%.o) $(FZ)/obj/gridsync.pb-c.o \
+	$(FZ)/obj/web_assets.o
 FUZZ_BIN           = $(FUZZ_NAMES:%=$(FZ)/fuzz_%)
 FUZZ_HDR           = $(wildcard include/gs/*.h node/*.h tests/fuzz/*.h)
 
@@ -117,6 +142,13 @@ $(FZ)/gen/gridsync.pb-c.c $(FZ)/gen/gridsync.pb-c.h: proto/gridsync.proto
 $(FZ)/obj/gridsync.pb-c.o: $(FZ)/gen/gridsync.pb-c.c
 	@mkdir -p $(FZ)/obj
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -w -c -o $@ $<
+
+$(FZ)/gen/web_assets.c: $(WEB_FILES) Makefile
+	$(embed_web)
+
+$(FZ)/obj/web_assets.o: $(FZ)/gen/web_assets.c include/gs/assets.h
+	@mkdir -p $(FZ)/obj
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -w -c -o $@ $<
 
 $(FZ)/obj/%.o: node/%.c $(wildcard include/gs/*.h node/*.h) $(FZ)/gen/gridsync.pb-c.h
 	@mkdir -p $(FZ)/obj

@@ -225,10 +225,6 @@ print_id(const struct args *a, const char *case_id, bool new_case,
 	}
 	gs_json_key(&j, "change");
 	gs_json_str(&j, hex);
-	if (a->replayed) {
-		gs_json_key(&j, "replayed");
-		gs_json_bool(&j, true);
-	}
 	gs_json_obj_close(&j);
 	gs_json_end(&j);
 }

@@ -12,6 +12,7 @@
 #include "gs/change.h"
 #include "gs/config.h"
 #include "gs/error.h"
+#include "gs/http.h"
 
 struct parse {
 	struct gs_config *c;
@@ -97,6 +98,15 @@ handler(void *user, const char *section, const char *name, const char *value)
 		ok = gs_unhex(value, c->parent_key, sizeof(c->parent_key)) == 0;
 		c->has_parent_key = ok;
 		want = "64 hex characters";
+	} else if (strcmp(section, "http") == 0 && strcmp(name, "listen") == 0) {
+		char addr[64];
+		int port;
+
+		ok = gs_http_listen_parse(value, addr, sizeof(addr), &port) == 0 &&
+		    strlen(value) < sizeof(c->http_listen);
+		if (ok)
+			snprintf(c->http_listen, sizeof(c->http_listen), "%s", value);
+		want = "an IPv4 address and port, e.g. 127.0.0.1:8101";
 	} else if (strcmp(section, "link") == 0 && strcmp(name, "insecure") == 0) {
 		ok = parse_bool(value, &c->insecure);
 		want = "true or false";

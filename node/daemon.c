@@ -22,6 +22,8 @@
 #include "gs/daemon.h"
 #include "gs/error.h"
 #include "gs/hlc.h"
+#include "gs/http.h"
+#include "gs/metrics.h"
 #include "gs/path.h"
 #include "gs/policy.h"
 #include "gs/sync.h"
@@ -46,6 +48,8 @@ struct daemon {
 	uint64_t          pub_upto;
 	uint64_t          last_auth_log_ms;
 	uint64_t          next_whistle_ms, next_rollup_ms;
+	struct gs_http   *http;
+	struct gs_metrics metrics;
 };
 
 static void
@@ -498,6 +502,35 @@ out:
 	return rc;
 }
 
+/* ---- HTTP ---- */
+
+static void
+http_metrics(void *arg, FILE *f)
+{
+	struct daemon *d = arg;
+
+	(void)gs_metrics_write(f, d->node, &d->metrics, gs_sync_stats(d->sync));
+}
+
+static int
+http_start(struct daemon *d, const char *dir, char *err, size_t cap)
+{
+	int rc;
+
+	if (d->cfg->http_listen[0] == '\0')
+		return 0;
+	if ((rc = gs_metrics_init(&d->metrics, d->node)) != 0) {
+		snprintf(err, cap, "cannot read the store: %s", gs_strerror(rc));
+		return rc;
+	}
+	if ((rc = gs_http_start(d->node, dir, d->cfg->http_listen, http_metrics,
+	    d, &d->http, err, cap)) != 0)
+		return rc;
+	logmsg("info", "dashboard and API on http://%s/ (metrics at /metrics)",
+	    d->cfg->http_listen);
+	return 0;
+}
+
 /* ---- start and stop ---- */
 
 static int
@@ -762,7 +795,8 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		rc = GS_ENOMEM;
 		goto out;
 	}
-	if ((rc = open_sockets(&d, dir, err, cap)) != 0)
+	if ((rc = open_sockets(&d, dir, err, cap)) != 0 ||
+	    (rc = http_start(&d, dir, err, cap)) != 0)
 		goto out;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
@@ -778,16 +812,22 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		    getenv("GRIDNODE_NOW_MS"));
 
 	while (!stopping) {
-		zmq_pollitem_t it[5];
-		void *sock[5];
+		zmq_pollitem_t it[6];
+		void *sock[6];
 		int ni = 0;
+		long wait_ms = POLL_MS;
 
 		if (d.zap) { it[ni] = (zmq_pollitem_t){ d.zap, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.zap; }
 		if (d.router) { it[ni] = (zmq_pollitem_t){ d.router, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.router; }
 		if (d.dealer) { it[ni] = (zmq_pollitem_t){ d.dealer, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.dealer; }
 		if (d.mon) { it[ni] = (zmq_pollitem_t){ d.mon, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.mon; }
 		if (d.control) { it[ni] = (zmq_pollitem_t){ d.control, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.control; }
-		if (zmq_poll(it, ni, POLL_MS) < 0) {
+		if (d.http) {
+			it[ni] = (zmq_pollitem_t){ NULL, gs_http_fd(d.http), ZMQ_POLLIN, 0 };
+			sock[ni++] = NULL;
+			wait_ms = gs_http_timeout_ms(d.http, POLL_MS);
+		}
+		if (zmq_poll(it, ni, wait_ms) < 0) {
 			if (zmq_errno() == EINTR)
 				continue;
 			snprintf(err, cap, "poll: %s", zmq_strerror(zmq_errno()));
@@ -795,7 +835,7 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 			break;
 		}
 		for (int i = 0; i < ni && rc == 0 && !stopping; i++) {
-			if (!(it[i].revents & ZMQ_POLLIN))
+			if (!(it[i].revents & ZMQ_POLLIN) || sock[i] == NULL)
 				continue;
 			for (int k = 0; k < DRAIN_MAX && rc == 0 && !stopping; k++) {
 				int ev = 0;
@@ -816,6 +856,10 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 					control_drain(&d);
 			}
 		}
+		/* HTTP writes are in the store now; sync and publish below
+		 * send them on like any other new change. */
+		if (d.http && rc == 0 && !stopping)
+			gs_http_run(d.http);
 		if (rc == 0)
 			rc = policy_tick(&d, gs_hlc_now_ms());
 		if (rc == 0)
@@ -858,6 +902,7 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 	if (rc == 0)
 		logmsg("info", "node %s stopped", gs_node_path(n));
 out:
+	gs_http_stop(&d.http);
 	close_sockets(&d);
 	if (d.ctx)
 		zmq_ctx_term(d.ctx);

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "gs/apply.h"
 #include "gs/change.h"
@@ -747,10 +748,32 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 	return pump(s, p, now);
 }
 
+/* Counts a stored batch's time since t0 in the histogram of metrics. */
+static void
+batch_time(gs_sync *s, const struct timespec *t0)
+{
+	static const uint64_t bound[GS_SYNC_BATCH_BUCKETS] =
+	    GS_SYNC_BATCH_BOUNDS_US;
+	struct timespec t1;
+	int64_t d;
+	uint64_t us;
+	size_t i;
+
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	d = (int64_t)(t1.tv_sec - t0->tv_sec) * 1000000 +
+	    (int64_t)(t1.tv_nsec - t0->tv_nsec) / 1000;
+	us = d > 0 ? (uint64_t)d : 0;
+	for (i = 0; i < GS_SYNC_BATCH_BUCKETS && us > bound[i]; i++)
+		;
+	s->st.batch_hist[i]++;
+	s->st.batch_us_sum += us;
+}
+
 static int
 on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 {
 	struct gs_apply_stats st;
+	struct timespec t0;
 	const uint8_t **bufs = NULL;
 	size_t *lens = NULL;
 	gs_txn *t = NULL;
@@ -794,6 +817,7 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 			bufs[i] = b->envelopes[i].data;
 			lens[i] = b->envelopes[i].len;
 		}
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 			goto out;
 		/* The changes and the checkpoint that covers them commit
@@ -812,6 +836,7 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 			snprintf(p->last_error, sizeof(p->last_error), "%s", msg);
 			goto out;
 		}
+		batch_time(s, &t0);
 		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
 		p->have_cp = true;
 		p->checkpoint = b->upto;

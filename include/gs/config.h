@@ -13,6 +13,8 @@
  *     timeout_ms   = 5000              ; silence before a link counts as down
  *     batch_max    = 256               ; envelopes per batch
  *     window       = 4                 ; unacked batches in flight
+ *     [http]                             ; API, dashboard, /metrics (http.h)
+ *     listen  = 127.0.0.1:8101           ; IPv4 address:port (omit: none)
  *     [policy]                           ; a town's daemon (policy.h)
  *     auto_whistle_hours = 0             ; whistle a case to the county when
  *                                        ; overdue this long; 0 = never
@@ -32,6 +34,7 @@
 struct gs_config {
 	char     listen[GS_ENDPOINT_MAX_BYTES];
 	char     publish[GS_ENDPOINT_MAX_BYTES];
+	char     http_listen[GS_ENDPOINT_MAX_BYTES];
 	char     parent_endpoint[GS_ENDPOINT_MAX_BYTES];
 	uint8_t  parent_key[32];
 	bool     has_parent_key;

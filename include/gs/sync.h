@@ -41,10 +41,18 @@ struct gs_sync_opts {
 	uint32_t timeout_ms;    /* silence before the link counts as down */
 };
 
+/* Upper bounds (microseconds) of the histogram of the time a received
+ * batch takes to verify, apply and commit; a last bucket holds the rest. */
+#define GS_SYNC_BATCH_BUCKETS 8
+#define GS_SYNC_BATCH_BOUNDS_US \
+	{ 1000, 5000, 10000, 25000, 50000, 100000, 250000, 1000000 }
+
 /* Counters for logs and metrics. */
 struct gs_sync_stats {
 	uint64_t batches_in, batches_out, changes_in, changes_out;
 	uint64_t applied, rejected, bad_frames;
+	uint64_t batch_hist[GS_SYNC_BATCH_BUCKETS + 1];   /* not cumulative */
+	uint64_t batch_us_sum;
 };
 
 int gs_sync_new(gs_node *n, const struct gs_sync_opts *o,
