@@ -1945,8 +1945,8 @@ static const struct verb verbs[] = {
 	{ "import", cmd_import, "", 1, "import --data DIR FILE [--json]",
 	  "Apply an export file; safe to repeat." },
 	{ "stats", cmd_stats, "period= by= csv", 0,
-	  "stats --data DIR [--period YYYY[-MM[-DD]]] [--by village|town|category] "
-	  "[--json|--csv]",
+	  "stats --data DIR [--period YYYY[-MM[-DD]]] "
+	  "[--by village|town|category|day] [--json|--csv]",
 	  "Counts and rates (诉求办结率, 调解成功率, 按时报到率, 满意率, 村内/镇内化解率, "
 	  "矛盾不上交率, 分级化解率) of the cases reported in a period; at the county, "
 	  "the sum of the towns' signed rollups. Formulas in README.md." },

@@ -125,8 +125,10 @@ cmd_stats(struct args *a)
 		eb = GS_BY_TOWN;
 	else if (by && strcmp(by, "category") == 0)
 		eb = GS_BY_CATEGORY;
+	else if (by && strcmp(by, "day") == 0)
+		eb = GS_BY_DAY;
 	else if (by)
-		return cli_usage("--by must be village, town or category");
+		return cli_usage("--by must be village, town, category or day");
 	if (csv && a->json)
 		return cli_usage("give --json or --csv, not both");
 	if ((rc = cli_open_node(a)) != 0)

@@ -69,9 +69,11 @@ group_sort(struct gs_stats *s)
 /* The key of a village's figures under by; town: the village's parent. */
 static void
 by_key(enum gs_stats_by by, const char *village, const char *category,
-    char *out, size_t cap)
+    const char *day, char *out, size_t cap)
 {
-	if (by == GS_BY_CATEGORY)
+	if (by == GS_BY_DAY)
+		snprintf(out, cap, "%s", day);
+	else if (by == GS_BY_CATEGORY)
 		snprintf(out, cap, "%s", category);
 	else if (by == GS_BY_TOWN && gs_path_depth(village) >= 3 &&
 	    gs_path_parent(village, out, cap) == 0)
@@ -107,7 +109,7 @@ add_case(void *arg, const Gs__Case *c)
 	gs_counts_add(&fc->s->total, c, fc->now);
 	if (fc->by == GS_BY_NONE)
 		return 0;
-	by_key(fc->by, c->owner, c->category, key, sizeof(key));
+	by_key(fc->by, c->owner, c->category, day, key, sizeof(key));
 	if ((k = group(fc->s, key)) == NULL)
 		return GS_ENOMEM;
 	gs_counts_add(k, c, fc->now);
@@ -241,7 +243,7 @@ add_rollup(void *arg, const uint8_t *id, const Gs__Change *c)
 		*gs_counts_at(&fr->s->total, (size_t)i) += r->counts[j]->value;
 		if (fr->by == GS_BY_NONE)
 			continue;
-		by_key(fr->by, r->subject, cat, key, sizeof(key));
+		by_key(fr->by, r->subject, cat, r->period, key, sizeof(key));
 		if ((k = group(fr->s, key)) == NULL)
 			return GS_ENOMEM;
 		*gs_counts_at(k, (size_t)i) += r->counts[j]->value;

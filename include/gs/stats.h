@@ -32,7 +32,8 @@ enum gs_stats_by {
 	GS_BY_NONE,
 	GS_BY_VILLAGE,    /* the case's owner */
 	GS_BY_TOWN,       /* the owner's parent */
-	GS_BY_CATEGORY
+	GS_BY_CATEGORY,
+	GS_BY_DAY         /* the day reported, YYYY-MM-DD (CST) */
 };
 
 struct gs_stats_group {

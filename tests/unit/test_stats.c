@@ -231,6 +231,11 @@ all_match(const char *self, uint64_t now, uint64_t received)
 	    &k);
 	GS_CHECK_STR(keys, "");
 	GS_CHECK_EQ(k.received, 0);
+	/* The month's trend: one group per day reported, as the dashboard
+	 * draws it; rollups and cases agree day by day. */
+	rollups_match(self, "2026-11", GS_BY_DAY, now, keys, sizeof(keys), &k);
+	GS_CHECK_STR(keys, "2026-11-01 2026-11-02 2026-11-03");
+	GS_CHECK_EQ(k.received, received);
 }
 
 /* ---- tests ---- */
