@@ -32,7 +32,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PYTEST   = /usr/bin/python3 -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps test unit integration demo clean
+.PHONY: all deps browser-deps test unit integration demo install clean
 all: $(B)/gridnode
 
 deps:
@@ -94,8 +94,29 @@ unit: $(UNIT_BIN)
 integration: $(B)/gridnode
 	GRIDNODE=$(CURDIR)/$(B)/gridnode $(PYTEST) tests/integration
 
+# The browser test's needs: Debian's Chromium and a CJK font, and
+# playwright-core from npm (tests/browser/package-lock.json). Where they
+# cannot be had, the browser test skips and says why; nothing else does.
+BROWSER_PKGS = chromium fonts-noto-cjk
+browser-deps:
+	@missing=$$(for p in $(BROWSER_PKGS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+		echo "browser-deps: installing" $$missing; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || \
+		{ apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing; } || \
+		echo "browser-deps: could not install $$missing: the browser test will skip"; \
+	fi
+	@if [ ! -d tests/browser/node_modules/playwright-core ]; then \
+		if command -v npm >/dev/null; then \
+			(cd tests/browser && npm ci --no-audit --no-fund) || \
+			echo "browser-deps: npm ci failed: the browser test will skip"; \
+		else echo "browser-deps: no npm: the browser test will skip"; fi; \
+	fi
+
 test: deps
 	$(MAKE) all
+	$(MAKE) browser-deps
 	$(MAKE) unit
 	$(MAKE) integration
 	$(MAKE) fuzz-smoke
@@ -175,6 +196,14 @@ fuzz-smoke: $(FUZZ_BIN)
 	@fail=0; for n in $(FUZZ_NAMES); do \
 		sh tests/fuzz/run.sh $$n $(FUZZ_SMOKE_SECONDS) smoke || fail=1; done; \
 	exit $$fail
+
+# Installs the binary and the systemd unit (README.md, "Installing a county").
+PREFIX  ?= /usr/local
+DESTDIR ?=
+install: all
+	install -D -m 0755 $(B)/gridnode $(DESTDIR)$(PREFIX)/bin/gridnode
+	install -D -m 0644 deploy/systemd/gridnode@.service \
+	    $(DESTDIR)/etc/systemd/system/gridnode@.service
 
 clean:
 	rm -rf build build-san build-fuzz
