@@ -85,7 +85,7 @@ def test_stats_and_overdue(tree):
 
     # Usage errors name the option.
     r = t.call("stats", "--by", "county")
-    assert r.rc == 2 and "--by must be village, town or category" in r.err
+    assert r.rc == 2 and "--by must be village, town, category or day" in r.err
     r = t.call("stats", "--period", "11/2026")
     assert r.rc == 2 and "--period" in r.err
 
