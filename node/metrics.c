@@ -155,8 +155,6 @@ rejected(FILE *f, gs_txn *t)
 	for (size_t i = 0; i < nk; i++)
 		fprintf(f, "gridsync_changes_rejected_total{reason=\"%s\"} %" PRIu64
 		    "\n", key[i], cnt[i]);
-	if (nk == 0)
-		fprintf(f, "gridsync_changes_rejected_total{reason=\"none\"} 0\n");
 	return 0;
 }
 
