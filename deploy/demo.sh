@@ -9,21 +9,30 @@
 # one new dispute is walked up and settled through the network; village
 # shangzhai is cut off (its daemon stopped) while work for it goes on, is
 # brought back, and catches up; the county reads last month's figures from
-# the town's signed rollups. Every process started here is stopped at the
-# end (or on Ctrl-C), by pid.
+# the town's signed rollups. Every daemon also serves its web dashboard on
+# loopback (an [http] section and one operator token per node); the demo
+# ends by printing the dashboards' URLs and keeps the county running until
+# Ctrl-C. Every process started here is stopped then, by pid.
 #
-# Usage: GRIDNODE=build/gridnode bash deploy/demo.sh  (DEMO_KEEP=1 keeps the
-# temp dir with every node's data and log)
+# Usage: GRIDNODE=build/gridnode bash deploy/demo.sh
+#   DEMO_KEEP=1     keep the temp dir with every node's data and log
+#   DEMO_SECONDS=N  stop by itself N seconds after printing the URLs (0: at
+#                   once; for CI); unset: run until Ctrl-C or SIGTERM
+#   DEMO_INFO=FILE  once everything is up, write {"work", "month", "nodes":
+#                   {PATH: {"url", "token", "data"}}} there (removed again
+#                   when the demo stops); tests/integration/test_browser.py
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 GRIDNODE=${GRIDNODE:-$here/../build/gridnode}
 PY=/usr/bin/python3
 [[ -x $GRIDNODE ]] || { echo "demo: gridnode not found at $GRIDNODE (run make)" >&2; exit 1; }
+[[ ${DEMO_SECONDS:-0} =~ ^[0-9]+$ ]] || { echo "demo: DEMO_SECONDS must be a whole number of seconds" >&2; exit 2; }
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/gridsync-demo.XXXXXX")
-declare -A dir pid port
+declare -A dir pid port http token name
 nodes=()
+sleeper=
 
 stop() {   # stop NODE: SIGTERM, then wait for it
 	local n=$1
@@ -33,7 +42,9 @@ stop() {   # stop NODE: SIGTERM, then wait for it
 	pid[$n]=
 }
 cleanup() {
+	[[ -n $sleeper ]] && kill "$sleeper" 2>/dev/null
 	for n in "${nodes[@]}"; do stop "$n"; done
+	[[ -n ${DEMO_INFO:-} ]] && rm -f "$DEMO_INFO"
 	if [[ ${DEMO_KEEP:-0} == 1 ]]; then echo "demo: kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
@@ -43,7 +54,12 @@ export GRIDNODE_ACTOR=demo
 gn() { local n=$1; shift; "$GRIDNODE" "$@" --data "${dir[$n]}"; }
 jget() { $PY -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 step() { printf '\n== %s\n   %s\n' "$1" "$2"; }
-freeport() { $PY -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+freeports() {   # N distinct free ports on loopback, one per line
+	$PY -c 'import socket, sys
+ss = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in ss: s.bind(("127.0.0.1", 0))
+print("\n".join(str(s.getsockname()[1]) for s in ss))' "$1"
+}
 
 # wait_for DESC CMD...: poll until CMD succeeds, at most 60 s.
 wait_for() {
@@ -74,14 +90,29 @@ start() {   # start NODE (gridnode itself, so $! is the daemon's pid)
 step "生成演示县：乾阳县翠木镇，14个村、5个部门，上月案件" \
     "Building the demo county with last month's cases (deploy/sample.py)"
 $PY "$here/sample.py" --gridnode "$GRIDNODE" --out "$work/county" | sed 's/^/   /'
-while IFS='|' read -r p d; do
-	nodes+=("$p"); dir[$p]=$d
+while IFS='|' read -r p d nm; do
+	nodes+=("$p"); dir[$p]=$d; name[$p]=$nm
 done < <($PY -c 'import json,sys
-for n in json.load(open(sys.argv[1]))["nodes"]: print(n["path"] + "|" + n["dir"])' "$work/county/county.json")
+for n in json.load(open(sys.argv[1]))["nodes"]: print(n["path"] + "|" + n["dir"] + "|" + n["name"])' "$work/county/county.json")
 month=$($PY -c 'import json,sys; print(json.load(open(sys.argv[1]))["month"])' "$work/county/county.json")
 
 step "启动${#nodes[@]}个守护进程并联网" "Starting ${#nodes[@]} gridnode daemons on loopback"
-port[qianyang]=$(freeport); port[qianyang/cuimu]=$(freeport)
+# Every node serves its dashboard on its own loopback port, and gets one
+# operator (the actor of what is done through its dashboard). All ports
+# come from one call, so no two are the same.
+mapfile -t ports < <(freeports $((${#nodes[@]} + 2)))
+port[qianyang]=${ports[0]}; port[qianyang/cuimu]=${ports[1]}
+for i in "${!nodes[@]}"; do
+	n=${nodes[$i]}
+	http[$n]=${ports[$((i + 2))]}
+	case $n in
+	*/@*) op=局值班 ;;
+	*/*/*) op=村网格员 ;;
+	*/*) op=值班员 ;;
+	*) op=县指挥中心 ;;
+	esac
+	token[$n]=$(gn "$n" operator add "$op")
+done
 link='[link]
 heartbeat_ms = 200
 timeout_ms = 1000'
@@ -90,6 +121,7 @@ for n in "${nodes[@]}"; do
 		[[ -n ${port[$n]:-} ]] && printf '[node]\nlisten = tcp://127.0.0.1:%s\n' "${port[$n]}"
 		[[ $n == */* ]] && printf '[parent]\nendpoint = tcp://127.0.0.1:%s\n' "${port[${n%/*}]}"
 		printf '%s\n' "$link"
+		printf '[http]\nlisten = 127.0.0.1:%s\n' "${http[$n]}"
 		# The town signs rollups every 2 s here (60 s by default) and
 		# whistles to the county what has been overdue for a day.
 		[[ $n == qianyang/cuimu ]] && printf '[policy]\nrollup_seconds = 2\nauto_whistle_hours = 24\n'
@@ -172,3 +204,54 @@ gn qianyang notices | grep -v '^    ' | sed 's/^/   /'
 for n in "${nodes[@]}"; do gn "$n" verify >/dev/null; done
 echo
 echo "   gridnode verify passes on all ${#nodes[@]} nodes"
+
+step "11. 指挥中心网页（中文，右上角可切换英文）" \
+    "11. The dashboards of the demo county (Chinese; the button at the top right switches to English)"
+# lines "PATH|URL|TOKEN|DIR" for the readiness check and DEMO_INFO
+info_lines() {
+	for n in "${nodes[@]}"; do
+		printf '%s|http://127.0.0.1:%s/|%s|%s\n' "$n" "${http[$n]}" "${token[$n]}" "${dir[$n]}"
+	done
+}
+dashboards_up() {
+	info_lines | $PY -c 'import json, sys, urllib.request
+for line in sys.stdin:
+    p, url, tok, _ = line.rstrip("\n").split("|")
+    rq = urllib.request.Request(url + "api/whoami", headers={"Authorization": "Bearer " + tok})
+    with urllib.request.urlopen(rq, timeout=2) as r:
+        assert json.load(r)["path"] == p'
+}
+wait_for "every node's dashboard answers with its operator's token" dashboards_up
+if [[ -n ${DEMO_INFO:-} ]]; then
+	info_lines | $PY -c 'import json, os, sys
+nodes = {}
+for line in sys.stdin:
+    p, url, tok, d = line.rstrip("\n").split("|")
+    nodes[p] = {"url": url, "token": tok, "data": d}
+out = sys.argv[1]
+with open(out + ".tmp", "w") as f:
+    json.dump({"work": sys.argv[2], "month": sys.argv[3], "nodes": nodes}, f,
+              ensure_ascii=False, indent=1)
+os.replace(out + ".tmp", out)' "$DEMO_INFO" "$work" "$month"
+	echo "   DEMO_INFO: $DEMO_INFO"
+fi
+for n in qianyang qianyang/cuimu qianyang/cuimu/xiazhai qianyang/cuimu/beipo \
+    qianyang/cuimu/shangzhai qianyang/cuimu/@police; do
+	printf '   %-24s http://127.0.0.1:%s/#token=%s  %s\n' "$n" "${http[$n]}" "${token[$n]}" "${name[$n]}"
+done
+info_lines | while IFS='|' read -r p u tk d; do printf '%s %s#token=%s\n' "$p" "$u" "$tk"; done >"$work/dashboards.txt"
+echo "   (all ${#nodes[@]} dashboards: $work/dashboards.txt; tokens made by 'gridnode operator add')"
+secs=${DEMO_SECONDS:-}
+if [[ $secs != 0 ]]; then
+	if [[ -z $secs ]]; then
+		echo "   演示运行中，按 Ctrl-C 停止 / running until Ctrl-C"
+		sleep infinity &
+	else
+		echo "   演示将在 ${secs} 秒后停止 / stopping in ${secs} s"
+		sleep "$secs" &
+	fi
+	sleeper=$!
+	# wait, unlike a sleep in the foreground, lets the INT/TERM trap run at once
+	wait "$sleeper" || true
+	sleeper=
+fi
