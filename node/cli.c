@@ -966,8 +966,10 @@ cmd_report(struct args *a)
 		return rc;
 	if (owner == NULL)
 		owner = gs_node_path(a->node);
-	else if (!gs_path_within(gs_node_path(a->node), owner))
+	else if (!gs_path_within(gs_node_path(a->node), owner)) {
+		cli_fail_code(GS_EAUTH);
 		return cli_fail("--for %s is not in this node's subtree", owner);
+	}
 	if (gs_path_is_dept(owner))
 		return cli_fail("a department cannot own a case; report at a village "
 		    "or use --for");
@@ -2111,6 +2113,16 @@ gs_cli_call(struct gs_cli_call *call)
 			rc = cli_usage("'%s' given twice", name);
 		a.name[a.nopt] = name;
 		a.val[a.nopt++] = call->val[i];
+	}
+	/* The node is open already; its dir is still where verbs find
+	 * DIR/deadlines.ini. */
+	if (rc == 0 && call->dir != NULL) {
+		if (a.nopt >= GS_CLI_ARGS_MAX)
+			rc = cli_usage("too many options");
+		else {
+			a.name[a.nopt] = "data";
+			a.val[a.nopt++] = call->dir;
+		}
 	}
 	a.json = 1;
 	a.node = call->node;

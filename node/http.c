@@ -21,6 +21,7 @@
 #include <microhttpd.h>
 
 #include "gs/assets.h"
+#include "gs/change.h"
 #include "gs/cli.h"
 #include "gs/error.h"
 #include "gs/http.h"
@@ -30,6 +31,7 @@
 #include "gs/path.h"
 
 #define HTTP_CONN_MAX     64
+#define HTTP_CONN_PER_IP  16  /* one slow client cannot hold them all */
 #define HTTP_IDLE_SECONDS 30
 
 /* Status codes counted for /metrics. */
@@ -40,6 +42,7 @@ static const unsigned int counted[] = {
 
 struct gs_http {
 	gs_node               *node;
+	char                  *dir;
 	struct MHD_Daemon     *mhd;
 	struct gs_operators   *ops;
 	gs_http_metrics_fn    *metrics;
@@ -143,6 +146,9 @@ fail(struct gs_http *h, struct MHD_Connection *conn, unsigned int status,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* A message may quote the client's URL; JSON must stay UTF-8. */
+	if (!gs_utf8_valid(msg, strlen(msg)))
+		snprintf(msg, sizeof(msg), "the request is not valid UTF-8");
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return MHD_NO;
 	gs_json_init(&j, f);
@@ -387,6 +393,9 @@ status_of(int cli_rc, int gs_code)
 	case GS_ENOSPACE:
 	case GS_EREADONLY:
 	case GS_EUNTRUSTED: return 503;
+	case GS_EIO:
+	case GS_EBADMSG:
+	case GS_ENOMEM:     return 500;
 	default:            return 409;
 	}
 }
@@ -403,6 +412,7 @@ run_verb(struct gs_http *h, struct MHD_Connection *conn, struct call *k)
 	if ((k->c.out = open_memstream(&out, &len)) == NULL)
 		return MHD_NO;
 	k->c.node = h->node;
+	k->c.dir = h->dir;
 	rc = gs_cli_call(&k->c);
 	fclose(k->c.out);
 	if (rc != GS_CLI_OK) {
@@ -694,8 +704,10 @@ gs_http_listen_parse(const char *s, char *addr, size_t cap, int *port)
 	addr[colon - s] = '\0';
 	if (inet_pton(AF_INET, addr, &ia) != 1)
 		return GS_EINVAL;
+	if (colon[1] < '0' || colon[1] > '9')
+		return GS_EINVAL;
 	p = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || p < 1 || p > 65535)
+	if (*end != '\0' || p < 1 || p > 65535)
 		return GS_EINVAL;
 	*port = (int)p;
 	return 0;
@@ -721,6 +733,10 @@ gs_http_start(gs_node *n, const char *dir, const char *listen,
 		return GS_ENOMEM;
 	h->node = n;
 	h->metrics = fn;
+	if ((h->dir = strdup(dir)) == NULL) {
+		rc = GS_ENOMEM;
+		goto fail;
+	}
 	h->arg = arg;
 	if ((rc = gs_operators_open(dir, &h->ops)) != 0)
 		goto fail;
@@ -732,6 +748,7 @@ gs_http_start(gs_node *n, const char *dir, const char *listen,
 	    handle, h,
 	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sa,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_MAX,
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int)HTTP_CONN_PER_IP,
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_IDLE_SECONDS,
 	    MHD_OPTION_NOTIFY_COMPLETED, completed, h,
 	    MHD_OPTION_END);
@@ -745,6 +762,7 @@ gs_http_start(gs_node *n, const char *dir, const char *listen,
 	return 0;
 fail:
 	gs_operators_close(&h->ops);
+	free(h->dir);
 	free(h);
 	return rc;
 }
@@ -782,6 +800,7 @@ gs_http_stop(struct gs_http **h)
 	if ((*h)->mhd)
 		MHD_stop_daemon((*h)->mhd);
 	gs_operators_close(&(*h)->ops);
+	free((*h)->dir);
 	free(*h);
 	*h = NULL;
 }

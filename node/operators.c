@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -101,16 +102,19 @@ table_read(const char *path, struct table *t)
 	return rc;
 }
 
+/* Replaces the file: a fresh temp file (mkstemp: 0600, never an existing
+ * path or a symlink), fsync, rename, fsync of the directory. */
 static int
 table_write(const char *path, const struct table *t)
 {
-	char tmp[4200], hex[65];
+	char tmp[4200], dir[4200], hex[65], *slash;
 	FILE *f = NULL;
 	int fd = -1, rc = GS_EIO;
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0600)) < 0 ||
-	    (f = fdopen(fd, "w")) == NULL)
+	snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path);
+	if ((fd = mkstemp(tmp)) < 0)
+		return GS_EIO;
+	if ((f = fdopen(fd, "w")) == NULL)
 		goto out;
 	fd = -1;
 	for (size_t i = 0; i < t->n; i++) {
@@ -126,15 +130,40 @@ table_write(const char *path, const struct table *t)
 	f = NULL;
 	if (rename(tmp, path) != 0)
 		goto out;
+	tmp[0] = '\0';
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) != NULL)
+		*slash = '\0';
+	if ((fd = open(slash ? dir : ".", O_RDONLY | O_DIRECTORY)) < 0 ||
+	    fsync(fd) != 0)
+		goto out;
 	rc = 0;
 out:
 	if (f != NULL)
 		fclose(f);
 	if (fd >= 0)
 		close(fd);
-	if (rc != 0)
+	if (tmp[0] != '\0')
 		unlink(tmp);
 	return rc;
+}
+
+/* add and remove read, change and rewrite the file: one at a time. */
+static int
+lock_take(const char *dir)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s.lock", dir, GS_OPERATORS_FILE);
+	if ((fd = open(path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    0600)) < 0)
+		return -1;
+	if (flock(fd, LOCK_EX) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
 }
 
 static void
@@ -160,14 +189,18 @@ gs_operators_add(const char *dir, const char *name,
 	uint8_t raw[32];
 	struct table t;
 	struct entry *e;
-	int rc;
+	int rc, lock;
 
 	token[0] = '\0';
 	if (gs_operator_name_valid(name) != 0)
 		return GS_EINVAL;
 	file_path(dir, path, sizeof(path));
-	if ((rc = table_read(path, &t)) != 0)
+	if ((lock = lock_take(dir)) < 0)
+		return GS_EIO;
+	if ((rc = table_read(path, &t)) != 0) {
+		close(lock);
 		return rc;
+	}
 	if (table_find(&t, name) >= 0) {
 		rc = GS_EEXIST;
 		goto out;
@@ -190,6 +223,7 @@ gs_operators_add(const char *dir, const char *name,
 	rc = table_write(path, &t);
 out:
 	free(t.e);
+	close(lock);
 	if (rc != 0)
 		sodium_memzero(token, GS_TOKEN_HEX_BYTES + 1);
 	return rc;
@@ -201,11 +235,15 @@ gs_operators_remove(const char *dir, const char *name)
 	char path[4096];
 	struct table t;
 	ssize_t i;
-	int rc;
+	int rc, lock;
 
 	file_path(dir, path, sizeof(path));
-	if ((rc = table_read(path, &t)) != 0)
+	if ((lock = lock_take(dir)) < 0)
+		return GS_EIO;
+	if ((rc = table_read(path, &t)) != 0) {
+		close(lock);
 		return rc;
+	}
 	if ((i = table_find(&t, name)) < 0) {
 		rc = GS_ENOTFOUND;
 		goto out;
@@ -215,6 +253,7 @@ gs_operators_remove(const char *dir, const char *name)
 	rc = table_write(path, &t);
 out:
 	free(t.e);
+	close(lock);
 	return rc;
 }
 

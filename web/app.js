@@ -677,8 +677,19 @@ function renderPeers() {
 
 /* ---- command center ---- */
 
+/* The whole case list is big at a town with years of cases, and the
+ * daemon answers it on the loop that also syncs: fetch it only when the
+ * node's feed moved or the filters changed, and every 30 s for overdue
+ * flags that turn by the clock alone. */
 async function refreshCases() {
 	const f = S.filters;
+	const me = await api('GET', 'api/whoami');
+	const key = JSON.stringify([me.feed_seq, f]);
+	if (S.cases !== null && key === S.casesKey && S.ticks % 15 !== 0) {
+		if (S.view === 'center')
+			drawCenter();
+		return;
+	}
 	const all = await api('GET', 'api/cases');
 	const filtered = f.status || f.village || f.category || f.overdue;
 	const list = filtered ? await api('GET', 'api/cases' + query(f)) : all;
@@ -686,6 +697,7 @@ async function refreshCases() {
 		return;
 	S.cases = all;
 	S.list = list;
+	S.casesKey = key;
 	drawCenter();
 }
 

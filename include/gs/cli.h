@@ -26,6 +26,7 @@ int gs_cli_main(int argc, char **argv);
  * already chosen which options it lets a client give. */
 struct gs_cli_call {
 	gs_node    *node;                       /* borrowed, stays open */
+	const char *dir;                        /* its data dir (deadlines.ini) */
 	const char *verb;
 	const char *pos[4];
 	int         npos;

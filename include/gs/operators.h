@@ -5,8 +5,9 @@
  * written into the changes they make (1-64 bytes of UTF-8, no space or
  * control character), HASH the hex BLAKE2b-256 of their token. Tokens are
  * 32 random bytes shown once, as 64 hex digits, when the operator is added;
- * the file never holds one. It is rewritten whole (mode 0600, fsync,
- * rename), so a reader sees the old file or the new one.
+ * the file never holds one. It is rewritten whole (a mkstemp file of
+ * mode 0600, fsync, rename, fsync of DIR), so a reader sees the old file
+ * or the new one; add and remove hold flock(2) on DIR/operators.lock.
  */
 #ifndef GS_OPERATORS_H
 #define GS_OPERATORS_H

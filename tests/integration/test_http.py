@@ -709,6 +709,39 @@ def test_whistle_dispatch_ack_resolve_followup_reopen(api):
     same_as_cli(api, "@police", case_url(case), ("show", case))
 
 
+def test_verbs_over_http_read_the_nodes_deadlines_ini(api):
+    """A verb run by the daemon finds DIR/deadlines.ini as the CLI does:
+    dispatch deadlines by category and the check reports' due day."""
+    cm = api["cuimu"]
+    ini = cm.dir / "deadlines.ini"
+    ini.write_text("[environment]\nack_hours = 5\nresolve_hours = 77\n"
+                   "[check]\ndue_day = 3\n", encoding="utf-8")
+    try:
+        case = api.report("xiazhai", "沟渠垃圾堵塞", category="environment")
+        api.act("xiazhai", "whistle", case)
+        wait_until(lambda: api.get("cuimu", case_url(case)).status == 200,
+                   WAIT, "the whistle at the town")
+        api.act("cuimu", "dispatch", case, to="@police")
+        a = cm.show(case)["assignments"][0]
+        # The defaults for environment are 2 h / 72 h: 70 h apart.
+        assert a["resolve_deadline_ms"] - a["ack_deadline_ms"] == 72 * 3600000
+        j = ok(api.get("cuimu", "/api/checks"), 200)
+        assert j["due"].endswith("-03"), j
+        assert j == cm.call("checks", "--json").json
+        # A broken file is refused over HTTP as on the command line.
+        ini.write_text("[environment]\nack_hours = soon\n", encoding="utf-8")
+        case2 = api.report("xiazhai", "沟渠再次堵塞", category="environment")
+        api.act("xiazhai", "whistle", case2)
+        wait_until(lambda: api.get("cuimu", case_url(case2)).status == 200,
+                   WAIT, "the second whistle at the town")
+        with nothing_written(api, "cuimu", cases=[case2]):
+            r = api.post("cuimu", case_url(case2, "dispatch"), {"to": "@police"})
+        assert r.status != 200 and r.json["message"] == cli_sentence(
+            cm.call("dispatch", case2, "--to", "@police")), r
+    finally:
+        ini.unlink()
+
+
 def test_progress_supervise_return(api):
     case = api.report("xiazhai", "债务纠纷调解", category="debt")
     api.act("xiazhai", "progress", case, note="第一次调解")

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -30,6 +31,9 @@ teardown(void)
 
 	snprintf(f, sizeof(f), "%s/%s", dir, GS_OPERATORS_FILE);
 	unlink(f);
+	snprintf(f, sizeof(f), "%s/%s.lock", dir, GS_OPERATORS_FILE);
+	unlink(f);
+	/* Nothing else: no temp file is left behind. */
 	GS_CHECK_EQ(rmdir(dir), 0);
 }
 
@@ -159,11 +163,42 @@ test_names_and_damage(void)
 	teardown();
 }
 
+/* Twenty processes add an operator each at once: all twenty get in. */
+static void
+test_parallel_adds(void)
+{
+	char (*names)[GS_OPERATOR_NAME_MAX + 1] = NULL;
+	pid_t pid[20];
+	size_t n;
+
+	setup();
+	for (int i = 0; i < 20; i++) {
+		if ((pid[i] = fork()) == 0) {
+			char name[16], t[GS_TOKEN_HEX_BYTES + 1];
+
+			snprintf(name, sizeof(name), "op%d", i);
+			_exit(gs_operators_add(dir, name, t) == 0 ? 0 : 1);
+		}
+		GS_CHECK(pid[i] > 0);
+	}
+	for (int i = 0; i < 20; i++) {
+		int st;
+
+		GS_CHECK_EQ(waitpid(pid[i], &st, 0), pid[i]);
+		GS_CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	}
+	GS_CHECK_EQ(gs_operators_list(dir, &names, &n), 0);
+	GS_CHECK_EQ(n, 20);
+	free(names);
+	teardown();
+}
+
 int
 main(void)
 {
 	GS_CHECK(sodium_init() >= 0);
 	GS_RUN(test_add_auth_remove);
 	GS_RUN(test_names_and_damage);
+	GS_RUN(test_parallel_adds);
 	return 0;
 }
