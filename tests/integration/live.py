@@ -11,9 +11,11 @@ Nothing here kills a process it did not start, and nothing kills by name.
 
 import os
 import random
+import shutil
 import signal
 import socket
 import struct
+import sys
 import subprocess
 import threading
 import time
@@ -422,6 +424,30 @@ class LiveTree:
 
 
 # -- reading a node ---------------------------------------------------------
+
+def finish(tree, base, request, failed):
+    """The end of a live fixture, after its yield: stop every daemon and
+    verify every node; when a test failed (request.session.testsfailed
+    moved past failed) or a daemon misbehaved, keep base and print each
+    daemon's log tail, else remove base."""
+    problems = tree.stop_all()
+    keep = request.session.testsfailed != failed or problems
+    try:
+        assert not problems, "\n".join(problems)
+        tree.verify_all()
+    except AssertionError:
+        keep = True
+        raise
+    finally:
+        if keep:
+            print("kept %s for a look; logs:" % base, file=sys.stderr)
+            for d in tree.daemons.values():
+                if d.starts:
+                    print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
+                          file=sys.stderr)
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
 
 def peers(n):
     return n.run("peers", json=True)

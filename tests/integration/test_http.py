@@ -35,7 +35,6 @@ import re
 import secrets
 import shutil
 import socket
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -48,7 +47,8 @@ from httpapi import (HttpLiveTree, cli_sentence, operator_add, operator_call,
                      operator_remove, parse_prometheus, port_open, request,
                      sample)
 from gridsync import Node
-from live import LINK, Daemon, free_port, link_up, wait_until, write_config
+from live import (LINK, Daemon, finish, free_port, link_up, wait_until,
+                  write_config)
 
 COUNTY = "qianyang"
 TOWN = "qianyang/cuimu"
@@ -268,23 +268,7 @@ def api(gridnode, request):
                        "HTTP of %s listening" % p)
         yield a
     finally:
-        problems = live.stop_all()
-    keep = request.session.testsfailed != failed or problems
-    try:
-        assert not problems, "\n".join(problems)
-        live.verify_all()
-    except AssertionError:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print("kept %s for a look; logs:" % base, file=sys.stderr)
-            for d in live.daemons.values():
-                if d.starts:
-                    print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
-                          file=sys.stderr)
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+        finish(live, base, request, failed)
 
 
 # -- dashboard, metrics and tokens -------------------------------------------

@@ -19,7 +19,6 @@ exit 0 on every node.
 """
 
 import shutil
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -30,8 +29,8 @@ import pytest
 from gridsync import Node
 
 from live import (FaultProxy, LiveTree, count_in, counters, envelope_infos,
-                  hold_for, link_of, no_duplicates, timeline_ids, wait_until,
-                  write_many)
+                  finish, hold_for, link_of, no_duplicates, timeline_ids,
+                  wait_until, write_many)
 
 TITLE = "宅基地边界纠纷"
 DESC = "下寨村三组王家与李家因宅基地界桩位置发生争执，双方多次争吵。"
@@ -49,23 +48,7 @@ def live(gridnode, request):
     try:
         yield t
     finally:
-        problems = t.stop_all()
-    keep = request.session.testsfailed != failed or problems
-    try:
-        assert not problems, "\n".join(problems)
-        t.verify_all()
-    except AssertionError:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print("kept %s for a look; logs:" % base, file=sys.stderr)
-            for d in t.daemons.values():
-                if d.starts:
-                    print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
-                          file=sys.stderr)
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+        finish(t, base, request, failed)
 
 
 def same_show(nodes, case):

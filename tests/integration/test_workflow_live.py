@@ -33,9 +33,7 @@ stops every daemon it started by pid and requires `verify` on every node.
 
 import calendar
 import os
-import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -45,7 +43,7 @@ import pytest
 import gridsync
 from gridsync import GridnodeError, Result
 
-from live import LiveTree, hold_for, wait_until
+from live import LiveTree, finish, hold_for, wait_until
 
 CST_S = 8 * 3600          # China Standard Time, UTC+8
 HOUR_MS = 3600000
@@ -71,23 +69,7 @@ def live(gridnode, request):
     try:
         yield t
     finally:
-        problems = t.stop_all()
-    keep = request.session.testsfailed != failed or problems
-    try:
-        assert not problems, "\n".join(problems)
-        t.verify_all()
-    except AssertionError:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print("kept %s for a look; logs:" % base, file=sys.stderr)
-            for d in t.daemons.values():
-                if d.starts:
-                    print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
-                          file=sys.stderr)
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+        finish(t, base, request, failed)
 
 
 # -- helpers ----------------------------------------------------------------
