@@ -48,6 +48,7 @@ struct daemon {
 	uint64_t          pub_upto;
 	uint64_t          last_auth_log_ms;
 	uint64_t          next_whistle_ms, next_rollup_ms;
+	bool              parent_heard;      /* the parent's session was up */
 	struct gs_http   *http;
 	struct gs_metrics metrics;
 };
@@ -721,6 +722,16 @@ policy_tick(struct daemon *d, uint64_t now)
 	size_t n;
 	int rc = 0;
 
+	/* A data dir restored whole from a backup does not know the seqs it
+	 * signed after the backup until a neighbour's HELLO says so; the
+	 * parent holds most of them (every rollup, every whistle). Sign
+	 * nothing by ourselves before it has been heard in this run, or a
+	 * rollup could reuse a seq that only the county holds. */
+	if (d->parent != NULL && !d->parent_heard) {
+		if (!gs_peer_up(d->parent))
+			return 0;
+		d->parent_heard = true;
+	}
 	if (c->auto_whistle_hours > 0 && now >= d->next_whistle_ms) {
 		uint64_t after = (uint64_t)(c->auto_whistle_hours * 3600000.0);
 

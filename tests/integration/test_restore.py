@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from live import LiveTree, wait_until
+from live import LiveTree, hold_for, wait_until
 
 REFUSED = ("this store is older than this node's own changes: it knows up to "
            "seq %d, a neighbour holds seq %d (restored from a backup?)")
@@ -200,3 +200,24 @@ def test_replaced_terminal_gets_the_old_work_and_can_write(live):
     for n in (new, cm):
         v = n.verify()
         assert v["ok"], (n, v)
+
+
+def test_town_signs_nothing_by_itself_before_its_parent_is_heard(live):
+    """A town restored whole from a backup learns the seqs it signed after
+    the backup from its parent's HELLO; its daemon's own changes (rollups,
+    auto-whistles) wait for that, or a rollup could reuse a seq that only
+    the county holds and no node would ever see both."""
+    x, cm = live["xiazhai"], live["cuimu"]
+    live.configure("qianyang/cuimu", rollup_seconds=1)
+    live.start("qianyang/cuimu", "xiazhai")          # the county is down
+    case = x.report("村道塌方", category="safety")
+    wait_until(lambda: cm.holds(case), 10, "the report at the town")
+    before = own_seq(cm)
+    hold_for(lambda: own_seq(cm) == before, 3,
+             "the town signs no rollup while its parent is unheard")
+    live.start("qianyang")
+    wait_until(lambda: own_seq(cm) > before, 10,
+               "the town's rollup once the county has answered")
+    county = live["qianyang"]
+    wait_until(lambda: county.run("stats", json=True)["total"]["received"]
+               == 1, 10, "the county counting the town's rollup")
