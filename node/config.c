@@ -84,6 +84,9 @@ handler(void *user, const char *section, const char *name, const char *value)
 	bool ok;
 	const char *want = "";
 
+	/* inih reports the first bad line: keep the first sentence with it. */
+	if (p->failed)
+		return 0;
 	if (strcmp(section, "node") == 0 && strcmp(name, "listen") == 0) {
 		ok = copy_endpoint(c->listen, value);
 		want = "a tcp:// or ipc:// endpoint";

@@ -24,7 +24,6 @@ it started, by pid.
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -32,7 +31,7 @@ import pytest
 
 import gridsync
 from httpapi import operator_add, request
-from live import LiveTree, free_port, link_up, wait_until
+from live import LiveTree, finish, free_port, link_up, wait_until
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "deploy" / "examples"
 
@@ -83,6 +82,25 @@ def test_examples_parse_as_shipped(gridnode, tmp_path):
     assert not nonode.exists()
 
 
+def test_a_wrong_file_names_its_first_bad_line(gridnode, tmp_path):
+    """deadlines.ini given as a daemon's config: the error names the first
+    line that is not a daemon setting, and that line's own setting."""
+    p = subprocess.run([gridnode, "run", "--data", str(tmp_path / "none"),
+                        "--config", str(EXAMPLES / "deadlines.ini")],
+                       stdin=subprocess.DEVNULL, capture_output=True,
+                       timeout=gridsync.TIMEOUT)
+    lines = (EXAMPLES / "deadlines.ini").read_text("utf-8").splitlines()
+    first = next(i for i, l in enumerate(lines, 1)
+                 if "=" in l and not l.lstrip().startswith(";"))
+    section = [l.split(";")[0].strip() for l in lines[:first]
+               if l.startswith("[")][-1]
+    key = lines[first - 1].split("=")[0].strip()
+    assert p.returncode == 2, p
+    assert p.stderr.decode().splitlines()[0] == (
+        "gridnode run: %s line %d: unknown setting %s %s"
+        % (EXAMPLES / "deadlines.ini", first, section, key))
+
+
 @pytest.fixture
 def county(gridnode, request):
     base = Path(tempfile.mkdtemp(prefix="gsd", dir="/tmp"))
@@ -91,23 +109,7 @@ def county(gridnode, request):
     try:
         yield t
     finally:
-        problems = t.stop_all()
-    keep = request.session.testsfailed != failed or problems
-    try:
-        assert not problems, "\n".join(problems)
-        t.verify_all()
-    except AssertionError:
-        keep = True
-        raise
-    finally:
-        if keep:
-            print("kept %s for a look; logs:" % base, file=sys.stderr)
-            for d in t.daemons.values():
-                if d.starts:
-                    print("==== %s\n%s" % (d.node.path, d.log()[-3000:]),
-                          file=sys.stderr)
-        else:
-            shutil.rmtree(base, ignore_errors=True)
+        finish(t, base, request, failed)
 
 
 def test_examples_run_a_county(county):
