@@ -505,12 +505,12 @@ out:
 
 /* ---- HTTP ---- */
 
-static void
+static int
 http_metrics(void *arg, FILE *f)
 {
 	struct daemon *d = arg;
 
-	(void)gs_metrics_write(f, d->node, &d->metrics, gs_sync_stats(d->sync));
+	return gs_metrics_write(f, d->node, &d->metrics, gs_sync_stats(d->sync));
 }
 
 static int

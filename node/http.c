@@ -219,7 +219,8 @@ authenticate(struct gs_http *h, struct MHD_Connection *conn, char *who,
 		    "'Authorization: Bearer TOKEN' (gridnode operator add)");
 		return -1;
 	}
-	if (strncmp(v, "Bearer ", 7) != 0) {
+	/* The scheme is case-insensitive (RFC 7235). */
+	if (strncasecmp(v, "Bearer ", 7) != 0) {
 		*ret = fail(h, conn, 401, NULL, "the Authorization header must be "
 		    "'Bearer TOKEN'");
 		return -1;
@@ -583,6 +584,13 @@ api(struct gs_http *h, struct MHD_Connection *conn, const char *url,
 	if (r->too_big)
 		return fail(h, conn, 413, NULL, "the body is over %d bytes",
 		    GS_HTTP_BODY_MAX);
+	memset(&q, 0, sizeof(q));
+	q.allowed = "";
+	q.k = &k;
+	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, query_each, &q);
+	if (q.bad[0])
+		return fail(h, conn, 400, NULL, "%s: a write takes its options in "
+		    "the JSON body", q.bad);
 	if (r->len > 0 && !body_is_json(conn))
 		return fail(h, conn, 415, NULL, "send the body as "
 		    "Content-Type: application/json");
@@ -618,6 +626,7 @@ metrics(struct gs_http *h, struct MHD_Connection *conn)
 	size_t len = 0;
 	enum MHD_Result ret;
 	FILE *f;
+	int rc;
 
 	if ((f = open_memstream(&buf, &len)) == NULL)
 		return MHD_NO;
@@ -626,11 +635,14 @@ metrics(struct gs_http *h, struct MHD_Connection *conn)
 	for (size_t i = 0; i < NCOUNTED; i++)
 		fprintf(f, "gridsync_http_requests_total{code=\"%u\"} %llu\n",
 		    counted[i], (unsigned long long)h->requests[i]);
-	if (h->metrics)
-		h->metrics(h->arg, f);
+	rc = h->metrics ? h->metrics(h->arg, f) : 0;
 	fclose(f);
-	ret = respond(h, conn, 200, "text/plain; version=0.0.4; charset=utf-8",
-	    buf, len, false, NULL);
+	if (rc != 0)
+		ret = fail(h, conn, 500, NULL, "cannot read the store: %s",
+		    gs_strerror(rc));
+	else
+		ret = respond(h, conn, 200, "text/plain; version=0.0.4; "
+		    "charset=utf-8", buf, len, false, NULL);
 	free(buf);
 	return ret;
 }

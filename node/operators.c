@@ -335,6 +335,7 @@ int
 gs_operators_auth(struct gs_operators *o, const char *token, char *name,
     size_t cap)
 {
+	char low[GS_TOKEN_HEX_BYTES + 1];
 	uint8_t h[32];
 	size_t len = strlen(token);
 	int hit = -1;
@@ -342,12 +343,20 @@ gs_operators_auth(struct gs_operators *o, const char *token, char *name,
 	name[0] = '\0';
 	if (len != GS_TOKEN_HEX_BYTES)
 		return GS_ENOTFOUND;
-	for (size_t i = 0; i < len; i++)
-		if (!((token[i] >= '0' && token[i] <= '9') ||
-		    (token[i] >= 'a' && token[i] <= 'f')))
+	/* Hex is hex in either case: a token copied by hand may be upper. */
+	for (size_t i = 0; i < len; i++) {
+		char ch = token[i];
+
+		if (ch >= 'A' && ch <= 'F')
+			ch = (char)(ch - 'A' + 'a');
+		if (!((ch >= '0' && ch <= '9') || (ch >= 'a' && ch <= 'f')))
 			return GS_ENOTFOUND;
+		low[i] = ch;
+	}
+	low[len] = '\0';
 	refresh(o);
-	token_hash(token, h);
+	token_hash(low, h);
+	sodium_memzero(low, sizeof(low));
 	for (size_t i = 0; i < o->t.n; i++)
 		if (sodium_memcmp(h, o->t.e[i].hash, 32) == 0)
 			hit = (int)i;

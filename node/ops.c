@@ -70,9 +70,9 @@ request_find(gs_txn *t, struct gs_ops_request *req, uint8_t *id, char *err,
 		return 0;
 	if (rc != 0)
 		return rc;
-	clen = v.len - REQ_HEAD;
-	if (v.len < REQ_HEAD || clen > GS_CASE_ID_MAX_BYTES)
+	if (v.len < REQ_HEAD || v.len - REQ_HEAD > GS_CASE_ID_MAX_BYTES)
 		return GS_EBADMSG;
+	clen = v.len - REQ_HEAD;
 	if (memcmp(v.data, req->hash, 32) != 0) {
 		snprintf(err, cap, "request id '%s' was already used for a "
 		    "different request; use a new id for a new request",

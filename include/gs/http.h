@@ -21,8 +21,8 @@
 struct gs_http;
 
 /* Writes the daemon's own metrics (Prometheus text) after the HTTP
- * server's. */
-typedef void gs_http_metrics_fn(void *arg, FILE *out);
+ * server's: 0, or a store error (the scrape is then a 500). */
+typedef int gs_http_metrics_fn(void *arg, FILE *out);
 
 /* Listens on listen ("A.B.C.D:PORT"); operators from dir (operators.h).
  * 0, or GS_EINVAL / GS_EIO with a sentence in err. */

@@ -44,9 +44,9 @@ void gs_operators_close(struct gs_operators **o);
 
 /* Whose token is this? 0 with the operator's name copied into name (cap
  * GS_OPERATOR_NAME_MAX + 1); GS_ENOTFOUND for a token nobody holds (or a
- * malformed one). Re-reads the file first when its size, time or inode
- * changed; a file that cannot be read admits nobody. Compares in constant
- * time per entry. */
+ * malformed one; hex digits may be upper case). Re-reads the file first
+ * when its size, time or inode changed; a file that cannot be read admits
+ * nobody. Compares in constant time per entry. */
 int gs_operators_auth(struct gs_operators *o, const char *token, char *name,
     size_t cap);
 

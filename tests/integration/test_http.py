@@ -1533,3 +1533,19 @@ def test_a_full_store_is_507_and_nothing_half_written(gridnode, tmp_path):
         shutil.rmtree(tmp_path / "full")
     finally:
         d.stop()
+
+
+def test_a_write_takes_no_query_and_the_scheme_is_any_case(api):
+    """A write's options are in its body only: a query string is refused,
+    not ignored. The Bearer scheme is case-insensitive (RFC 7235) and the
+    token's hex digits may be upper case."""
+    with nothing_written(api, "xiazhai"):
+        r = api.post("xiazhai", "/api/cases?category=neighbor",
+                     {"category": "neighbor", "title": "查询串"})
+    assert_error(r, 400, "bad_request", "unknown query parameter 'category':"
+                 " a write takes its options in the JSON body")
+    tok = api.tokens[X]
+    for auth in ("bearer " + tok, "BEARER " + tok, "Bearer " + tok.upper()):
+        r = api.get("xiazhai", "/api/whoami", token=None,
+                    headers={"Authorization": auth})
+        assert ok(r, 200)["path"] == X, auth

@@ -87,7 +87,7 @@ test_add_auth_remove(void)
 
 	GS_CHECK_EQ(gs_operators_auth(o, t1, who, sizeof(who)), 0);
 	GS_CHECK_STR(who, "张伟");
-	/* One digit changed, upper case, too short, too long: nobody. */
+	/* One digit changed, too short, empty: nobody. */
 	memcpy(bad, t1, sizeof(bad));
 	bad[10] = bad[10] == '0' ? '1' : '0';
 	GS_CHECK_EQ(gs_operators_auth(o, bad, who, sizeof(who)), GS_ENOTFOUND);
@@ -96,9 +96,9 @@ test_add_auth_remove(void)
 	for (char *p = bad; *p; p++)
 		if (*p >= 'a' && *p <= 'f')
 			*p = (char)(*p - 'a' + 'A');
-	/* (64 random hex digits without a letter: odds of 1 in 10^13.) */
-	GS_CHECK(strcmp(bad, t1) != 0);
-	GS_CHECK_EQ(gs_operators_auth(o, bad, who, sizeof(who)), GS_ENOTFOUND);
+	/* Upper-case hex is the same token (copied by hand). */
+	GS_CHECK_EQ(gs_operators_auth(o, bad, who, sizeof(who)), 0);
+	GS_CHECK_STR(who, "张伟");
 	bad[GS_TOKEN_HEX_BYTES - 1] = '\0';
 	GS_CHECK_EQ(gs_operators_auth(o, bad, who, sizeof(who)), GS_ENOTFOUND);
 	GS_CHECK_EQ(gs_operators_auth(o, "", who, sizeof(who)), GS_ENOTFOUND);
