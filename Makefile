@@ -145,7 +145,7 @@ FZ                 = build-fuzz
 FUZZ_CC           ?= clang
 FUZZ_SECONDS      ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_NAMES         = envelope apply sync config cli
+FUZZ_NAMES         = envelope apply sync config cli http
 FUZZ_SAN           = -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS        = -std=c11 -D_GNU_SOURCE $(FUZZ_SAN) -Iinclude -I$(FZ)/gen \

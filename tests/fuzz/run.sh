@@ -29,6 +29,7 @@ apply) max=16384 ;;
 sync) max=32768 ;;
 config) max=8192 ;;
 cli) max=2048 ;;
+http) max=8192 ;;
 *) echo "run.sh: unknown harness $name" >&2; exit 2 ;;
 esac
 
