@@ -439,45 +439,40 @@ route(const char *method, const char *url, struct call *k,
     const char **query, const char **allow)
 {
 	bool get = strcmp(method, "GET") == 0, post = strcmp(method, "POST") == 0;
+	/* Each collection: the verb that lists it, the one that adds to
+	 * it (POST, 201), and the list's query parameters. */
 	static const struct {
-		const char *path, *verb, *query;
-	} reads[] = {
-		{ "/api/whoami", "whoami", "" },
-		{ "/api/cases", "list", "status level category village overdue" },
-		{ "/api/stats", "stats", "period by" },
-		{ "/api/peers", "peers", "" },
-		{ "/api/notices", "notices", "" },
-		{ "/api/checks", "checks", "period" },
-		{ "/api/categories", "categories", "" },
+		const char *path, *verb, *post, *query;
+	} colls[] = {
+		{ "/api/whoami", "whoami", NULL, "" },
+		{ "/api/cases", "list", "report",
+		  "status level category village overdue" },
+		{ "/api/stats", "stats", NULL, "period by" },
+		{ "/api/peers", "peers", NULL, "" },
+		{ "/api/notices", "notices", "notice", "" },
+		{ "/api/checks", "checks", NULL, "period" },
+		{ "/api/categories", "categories", NULL, "" },
 	};
 	const char *rest;
 
 	*query = "";
 	*allow = NULL;
 	k->ok_status = 200;
-	for (size_t i = 0; i < sizeof(reads) / sizeof(reads[0]); i++) {
-		if (strcmp(url, reads[i].path) != 0)
+	for (size_t i = 0; i < sizeof(colls) / sizeof(colls[0]); i++) {
+		if (strcmp(url, colls[i].path) != 0)
 			continue;
-		if (post && strcmp(reads[i].verb, "list") == 0) {
-			k->c.verb = "report";
-			k->ok_status = 201;
-			k->write = true;
-			return 0;
-		}
-		if (post && strcmp(reads[i].verb, "notices") == 0) {
-			k->c.verb = "notice";
+		if (post && colls[i].post) {
+			k->c.verb = colls[i].post;
 			k->ok_status = 201;
 			k->write = true;
 			return 0;
 		}
 		if (!get) {
-			*allow = strcmp(reads[i].verb, "list") == 0 ||
-			    strcmp(reads[i].verb, "notices") == 0 ? "GET, POST" :
-			    "GET";
+			*allow = colls[i].post ? "GET, POST" : "GET";
 			return 405;
 		}
-		k->c.verb = reads[i].verb;
-		*query = reads[i].query;
+		k->c.verb = colls[i].verb;
+		*query = colls[i].query;
 		return 0;
 	}
 	if (strncmp(url, "/api/cases/", 11) == 0) {
