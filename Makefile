@@ -32,7 +32,7 @@ UNIT_SRC = $(wildcard tests/unit/test_*.c)
 UNIT_BIN = $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 PYTEST   = /usr/bin/python3 -m pytest -q -p no:cacheprovider
 
-.PHONY: all deps browser-deps test unit integration demo install clean
+.PHONY: all deps browser-deps test unit integration demo install bench clean
 all: $(B)/gridnode
 
 deps:
@@ -196,6 +196,20 @@ fuzz-smoke: $(FUZZ_BIN)
 	@fail=0; for n in $(FUZZ_NAMES); do \
 		sh tests/fuzz/run.sh $$n $(FUZZ_SMOKE_SECONDS) smoke || fail=1; done; \
 	exit $$fail
+
+# ---- benchmarks (issue 7): not part of `make test`; BENCH.md is the result ----
+BENCH_SRC = $(wildcard tests/bench/*.c)
+BENCH_BIN = $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+
+$(B)/bench/%: tests/bench/%.c $(wildcard tests/bench/*.h) $(B)/libgs.a
+	@mkdir -p $(B)/bench
+	$(CC) $(CFLAGS_ALL) $(WARN) -Itests/bench -o $@ $< $(B)/libgs.a \
+	    $(LDLIBS_ALL) -lpthread
+
+bench: deps
+	$(MAKE) all $(BENCH_BIN)
+	/usr/bin/python3 tests/bench/bench.py --gridnode $(CURDIR)/$(B)/gridnode \
+	    --bin $(CURDIR)/$(B)/bench --out BENCH.md
 
 # Installs the binary and the systemd unit (README.md, "Installing a county").
 PREFIX  ?= /usr/local
