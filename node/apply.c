@@ -16,6 +16,7 @@
 #include "gs/path.h"
 #include "gs/records.h"
 #include "gs/trust.h"
+#include "gs/verify.h"
 
 struct batch {
 	gs_node               *node;
@@ -280,7 +281,7 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
  * store error or 0; the verdict is in *r. */
 static int
 apply_one(struct batch *b, const uint8_t *buf, size_t len,
-    struct gs_apply_result *r, bool from_pending)
+    struct gs_apply_result *r, bool from_pending, int verdict)
 {
 	char msg[160];
 	uint8_t ekey[GS_ID_BYTES];
@@ -318,7 +319,10 @@ apply_one(struct batch *b, const uint8_t *buf, size_t len,
 		rc = 0;
 		goto out;
 	}
-	if ((v = gs_envelope_verify(&e)) != 0) {
+	/* verdict: the pool's check of these very bytes (1 good, 0 bad), or
+	 * -1 when it did not look. */
+	if ((v = verdict == 1 ? 0 : verdict == 0 ? GS_EBADSIG :
+	    gs_envelope_verify(&e)) != 0) {
 		rc = reject(b, ekey, buf, len, v, "bad signature", true, r);
 		goto out;
 	}
@@ -422,7 +426,7 @@ release_pending(struct batch *b)
 		if (rc == GS_ENOTFOUND)
 			rc = 0;
 		for (size_t i = 0; i < n && rc == 0; i++) {
-			rc = apply_one(b, bufs[i], lens[i], &r, true);
+			rc = apply_one(b, bufs[i], lens[i], &r, true, -1);
 			if (rc != 0 || r.status == GS_PENDING)
 				continue;
 			rc = gs_del(b->t, GS_DB_PENDING, r.id, GS_ID_BYTES, NULL, 0);
@@ -701,6 +705,40 @@ gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 	return gs_apply_batch_from(node, t, NULL, bufs, lens, n, res, stats);
 }
 
+/* Checks the signatures of a batch on every core before it is applied
+ * one by one: of the envelopes that decode and are not held already
+ * (held ones are duplicates, whose check would be wasted). verdict[i]:
+ * 1 good, 0 bad, -1 not looked at (all of them when memory is short:
+ * apply_one then checks each itself). Only reads the store. */
+static void
+preverify(gs_txn *t, const uint8_t *const *bufs, const size_t *lens,
+    size_t n, int8_t *verdict)
+{
+	const gs_envelope **ptr = NULL;
+	gs_envelope *env = NULL;
+	int rc = 0;
+
+	if ((env = calloc(n, sizeof(*env))) == NULL ||
+	    (ptr = calloc(n, sizeof(*ptr))) == NULL) {
+		rc = GS_ENOMEM;
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (gs_envelope_decode(bufs[i], lens[i], &env[i]) == 0 &&
+		    !held(t, GS_DB_CHANGES, env[i].id) &&
+		    !held(t, GS_DB_PENDING, env[i].id))
+			ptr[i] = &env[i];
+	rc = gs_verify_many(ptr, n, verdict);
+out:
+	for (size_t i = 0; env != NULL && i < n; i++)
+		gs_envelope_clear(&env[i]);
+	free(env);
+	free(ptr);
+	if (rc != 0)
+		for (size_t i = 0; i < n; i++)
+			verdict[i] = -1;
+}
+
 int
 gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
     const uint8_t *const *bufs, const size_t *lens, size_t n,
@@ -708,6 +746,7 @@ gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
 {
 	struct batch b;
 	struct gs_apply_result scratch;
+	int8_t *verdict = NULL;
 	int rc = 0;
 
 	memset(&b, 0, sizeof(b));
@@ -716,9 +755,13 @@ gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
 	b.st = stats;
 	b.source = source;
 	b.now = gs_hlc_now_ms();
+	if (n >= GS_VERIFY_PARALLEL_MIN &&
+	    (verdict = calloc(n, sizeof(*verdict))) != NULL)
+		preverify(t, bufs, lens, n, verdict);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = apply_one(&b, bufs[i], lens[i], res ? &res[i] : &scratch,
-		    false);
+		    false, verdict ? verdict[i] : -1);
+	free(verdict);
 	if (rc == 0)
 		rc = release_pending(&b);
 	if (rc == 0 && b.revoked)
