@@ -8,6 +8,7 @@
  * after gs_verify_many returns.
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -90,12 +91,19 @@ start(void)
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned want = cores > 1 ? (unsigned)(cores - 1) : 0;
 
+	sigset_t all, old;
+
 	if (want > THREADS_MAX)
 		want = THREADS_MAX;
 	pool.stopping = false;
+	/* Workers take no signals: SIGTERM and SIGINT stay with the
+	 * daemon's thread, whose poll they interrupt. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (pool.n = 0; pool.n < want; pool.n++)
 		if (pthread_create(&pool.tid[pool.n], NULL, worker, NULL) != 0)
 			break;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	pool.started = true;
 	return 0;
 }
