@@ -132,4 +132,38 @@ out:
 	return rc;
 }
 
+/* The non-empty lines of file (a list of case ids), malloc'd; exits 2
+ * when the file cannot be read or holds none. */
+static inline char **
+bench_read_lines(const char *file, size_t *np)
+{
+	char **v = NULL, line[512];
+	size_t n = 0, cap = 0;
+	FILE *f;
+
+	if ((f = fopen(file, "r")) == NULL) {
+		perror(file);
+		exit(2);
+	}
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\r\n")] = '\0';
+		if (line[0] == '\0')
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 1024;
+			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
+				exit(2);
+		}
+		if ((v[n++] = strdup(line)) == NULL)
+			exit(2);
+	}
+	fclose(f);
+	if (n == 0) {
+		fprintf(stderr, "%s: no cases\n", file);
+		exit(2);
+	}
+	*np = n;
+	return v;
+}
+
 #endif

@@ -49,31 +49,7 @@ static uint64_t env_bytes, written;
 static void
 load_cases(const char *file)
 {
-	FILE *f = fopen(file, "r");
-	char line[512];
-	size_t cap = 0;
-
-	if (f == NULL) {
-		perror(file);
-		exit(2);
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		if (ncases == cap) {
-			cap = cap ? cap * 2 : 1024;
-			if ((cases = realloc(cases, cap * sizeof(*cases))) == NULL)
-				exit(2);
-		}
-		if ((cases[ncases++] = strdup(line)) == NULL)
-			exit(2);
-	}
-	fclose(f);
-	if (ncases == 0) {
-		fprintf(stderr, "%s: no cases\n", file);
-		exit(2);
-	}
+	cases = bench_read_lines(file, &ncases);
 }
 
 /* Writes drafts d[0..n): one transaction, or one gs_ops_write each. */

@@ -35,38 +35,6 @@ struct draft {
 	char note[64];
 };
 
-static char **
-load(const char *file, size_t *np)
-{
-	char **v = NULL, line[512];
-	size_t n = 0, cap = 0;
-	FILE *f;
-
-	if ((f = fopen(file, "r")) == NULL) {
-		perror(file);
-		exit(2);
-	}
-	while (fgets(line, sizeof(line), f) != NULL) {
-		line[strcspn(line, "\r\n")] = '\0';
-		if (line[0] == '\0')
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 1024;
-			if ((v = realloc(v, cap * sizeof(*v))) == NULL)
-				exit(2);
-		}
-		if ((v[n++] = strdup(line)) == NULL)
-			exit(2);
-	}
-	fclose(f);
-	if (n == 0) {
-		fprintf(stderr, "%s: no cases\n", file);
-		exit(2);
-	}
-	*np = n;
-	return v;
-}
-
 int
 main(int argc, char **argv)
 {
@@ -91,8 +59,8 @@ main(int argc, char **argv)
 	rate = atof(argv[2]);
 	secs = atof(argv[3]);
 	probe_s = atof(argv[6]) / 1000.0;
-	cases = load(argv[4], &ncases);
-	pcases = load(argv[5], &npcases);
+	cases = bench_read_lines(argv[4], &ncases);
+	pcases = bench_read_lines(argv[5], &npcases);
 	if ((rc = gs_node_open(dir, 0, &node)) != 0) {
 		fprintf(stderr, "%s: %s\n", dir, gs_strerror(rc));
 		return 1;
