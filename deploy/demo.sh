@@ -54,11 +54,22 @@ export GRIDNODE_ACTOR=demo
 gn() { local n=$1; shift; "$GRIDNODE" "$@" --data "${dir[$n]}"; }
 jget() { $PY -c 'import json,sys; d=json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"; }
 step() { printf '\n== %s\n   %s\n' "$1" "$2"; }
-freeports() {   # N distinct free ports on loopback, one per line
-	$PY -c 'import socket, sys
-ss = [socket.socket() for _ in range(int(sys.argv[1]))]
-for s in ss: s.bind(("127.0.0.1", 0))
-print("\n".join(str(s.getsockname()[1]) for s in ss))' "$1"
+# N distinct free loopback ports, one per line, below the kernel's ephemeral
+# range: a port from bind(0) is ephemeral, and a daemon's outgoing
+# connection could take it before the daemon meant for it listens there.
+freeports() {
+	$PY -c 'import random, socket, sys
+low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+got = set()
+while len(got) < int(sys.argv[1]):
+    p = random.randint(20000, low - 1)
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", p)); got.add(p)
+    except OSError:
+        pass
+    s.close()
+print("\n".join(map(str, got)))' "$1"
 }
 
 # wait_for DESC CMD...: poll until CMD succeeds, at most 60 s.

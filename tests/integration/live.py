@@ -54,14 +54,39 @@ class TimedOut(AssertionError):
     pass
 
 
-def free_port():
-    """A loopback TCP port nobody listens on right now (bind to port 0)."""
-    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+_GIVEN = set()      # ports this process handed out already
+
+
+def _ephemeral_low():
     try:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-    finally:
-        s.close()
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+def free_port():
+    """A loopback TCP port nobody listens on right now, below the kernel's
+    ephemeral range: a port from bind(0) is ephemeral, and an outgoing
+    connection (a dealer dialing, a proxy) could take it as its local port
+    before the daemon it was meant for binds it. Never the same port twice
+    in one process."""
+    low = _ephemeral_low()
+    lo, hi = (20000, low - 1) if low > 21000 else (61000, 65535)
+    for _ in range(2000):
+        port = random.randint(lo, hi)
+        if port in _GIVEN:
+            continue
+        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        finally:
+            s.close()
+        _GIVEN.add(port)
+        return port
+    raise RuntimeError("no free loopback port in %d-%d" % (lo, hi))
 
 
 def endpoint(port):
