@@ -705,38 +705,59 @@ gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 	return gs_apply_batch_from(node, t, NULL, bufs, lens, n, res, stats);
 }
 
-/* Checks the signatures of a batch on every core before it is applied
- * one by one: of the envelopes that decode and are not held already
- * (held ones are duplicates, whose check would be wasted). verdict[i]:
- * 1 good, 0 bad, -1 not looked at (all of them when memory is short:
- * apply_one then checks each itself). Only reads the store. */
-static void
-preverify(gs_txn *t, const uint8_t *const *bufs, const size_t *lens,
-    size_t n, int8_t *verdict)
+int
+gs_precheck_start(gs_txn *t, const uint8_t *const *bufs, const size_t *lens,
+    size_t n, struct gs_precheck *pc)
 {
-	const gs_envelope **ptr = NULL;
-	gs_envelope *env = NULL;
-	int rc = 0;
+	int rc;
 
-	if ((env = calloc(n, sizeof(*env))) == NULL ||
-	    (ptr = calloc(n, sizeof(*ptr))) == NULL) {
+	memset(pc, 0, sizeof(*pc));
+	if (n < GS_VERIFY_PARALLEL_MIN)
+		return 0;
+	if ((pc->env = calloc(n, sizeof(*pc->env))) == NULL ||
+	    (pc->ptr = calloc(n, sizeof(*pc->ptr))) == NULL ||
+	    (pc->verdict = calloc(n, sizeof(*pc->verdict))) == NULL) {
 		rc = GS_ENOMEM;
-		goto out;
+		goto fail;
 	}
+	pc->n = n;
 	for (size_t i = 0; i < n; i++)
-		if (gs_envelope_decode(bufs[i], lens[i], &env[i]) == 0 &&
-		    !held(t, GS_DB_CHANGES, env[i].id) &&
-		    !held(t, GS_DB_PENDING, env[i].id))
-			ptr[i] = &env[i];
-	rc = gs_verify_many(ptr, n, verdict);
-out:
-	for (size_t i = 0; env != NULL && i < n; i++)
-		gs_envelope_clear(&env[i]);
-	free(env);
-	free(ptr);
-	if (rc != 0)
-		for (size_t i = 0; i < n; i++)
-			verdict[i] = -1;
+		if (gs_envelope_decode(bufs[i], lens[i], &pc->env[i]) == 0 &&
+		    !held(t, GS_DB_CHANGES, pc->env[i].id) &&
+		    !held(t, GS_DB_PENDING, pc->env[i].id))
+			pc->ptr[i] = &pc->env[i];
+	if ((rc = gs_verify_start(pc->ptr, n, pc->verdict)) != 0)
+		goto fail;
+	pc->started = true;
+	return 0;
+fail:
+	gs_precheck_clear(pc);
+	return rc;
+}
+
+const int8_t *
+gs_precheck_wait(struct gs_precheck *pc)
+{
+	if (pc->started) {
+		gs_verify_wait();
+		pc->started = false;
+		pc->done = true;
+	}
+	return pc->done ? pc->verdict : NULL;
+}
+
+void
+gs_precheck_clear(struct gs_precheck *pc)
+{
+	/* The pool may still read the envelopes: never free under it. */
+	if (pc->started)
+		gs_verify_wait();
+	for (size_t i = 0; pc->env != NULL && i < pc->n; i++)
+		gs_envelope_clear(&pc->env[i]);
+	free(pc->env);
+	free(pc->ptr);
+	free(pc->verdict);
+	memset(pc, 0, sizeof(*pc));
 }
 
 int
@@ -744,9 +765,26 @@ gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
     const uint8_t *const *bufs, const size_t *lens, size_t n,
     struct gs_apply_result *res, struct gs_apply_stats *stats)
 {
+	struct gs_precheck pc;
+	int rc;
+
+	/* Without a precheck (no memory, or the pool busy with another
+	 * job), apply_one checks each signature itself. */
+	(void)gs_precheck_start(t, bufs, lens, n, &pc);
+	rc = gs_apply_batch_checked(node, t, source, bufs, lens, n,
+	    gs_precheck_wait(&pc), res, stats);
+	gs_precheck_clear(&pc);
+	return rc;
+}
+
+int
+gs_apply_batch_checked(gs_node *node, gs_txn *t, const char *source,
+    const uint8_t *const *bufs, const size_t *lens, size_t n,
+    const int8_t *verdict, struct gs_apply_result *res,
+    struct gs_apply_stats *stats)
+{
 	struct batch b;
 	struct gs_apply_result scratch;
-	int8_t *verdict = NULL;
 	int rc = 0;
 
 	memset(&b, 0, sizeof(b));
@@ -755,13 +793,9 @@ gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
 	b.st = stats;
 	b.source = source;
 	b.now = gs_hlc_now_ms();
-	if (n >= GS_VERIFY_PARALLEL_MIN &&
-	    (verdict = calloc(n, sizeof(*verdict))) != NULL)
-		preverify(t, bufs, lens, n, verdict);
 	for (size_t i = 0; i < n && rc == 0; i++)
 		rc = apply_one(&b, bufs[i], lens[i], res ? &res[i] : &scratch,
 		    false, verdict ? verdict[i] : -1);
-	free(verdict);
 	if (rc == 0)
 		rc = release_pending(&b);
 	if (rc == 0 && b.revoked)

@@ -46,6 +46,8 @@ gs_strerror(int err)
 		return "The store cannot be written (read-only).";
 	case GS_EREUSED:
 		return "The request id was already used for a different request.";
+	case GS_EBUSY:
+		return "Another job is still in progress.";
 	default:
 		return "Unknown error.";
 	}

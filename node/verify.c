@@ -1,11 +1,11 @@
 /*
  * verify.c: a pool of threads for signature checks (verify.h).
  *
- * One job at a time: the caller publishes (e, n, ok), wakes the workers,
- * and everyone, the caller included, takes the next index from an atomic
- * counter until the job is used up. The caller then waits for the
- * workers that are still inside an item, so no thread touches the job
- * after gs_verify_many returns.
+ * One job at a time: the caller publishes (e, n, ok), wakes the workers
+ * and goes on (gs_verify_start); everyone takes the next index from an
+ * atomic counter until the job is used up. gs_verify_wait has the caller
+ * take what is left, then wait for the workers still inside an item, so
+ * no thread touches the job after it returns.
  */
 #include <pthread.h>
 #include <signal.h>
@@ -25,6 +25,7 @@ static struct {
 	pthread_t                 tid[THREADS_MAX];
 	unsigned                  n;          /* workers started */
 	bool                      started, stopping;
+	bool                      out;        /* a job is started, not waited */
 	uint64_t                  job;        /* bumped per job */
 	unsigned                  busy;       /* workers inside the job */
 	const gs_envelope *const *e;
@@ -84,12 +85,14 @@ worker(void *arg)
 	return NULL;
 }
 
-/* Starts one worker per core beyond the caller's; with the mutex held. */
+/* Starts one worker per core; with the mutex held. The caller's thread
+ * is not counted: while a job runs it is busy with other work (the
+ * previous batch's commit), and when it waits it takes items too. */
 static int
 start(void)
 {
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
-	unsigned want = cores > 1 ? (unsigned)(cores - 1) : 0;
+	unsigned want = cores > 1 ? (unsigned)cores : 1;
 
 	sigset_t all, old;
 
@@ -108,36 +111,78 @@ start(void)
 	return 0;
 }
 
+static void
+verify_here(const gs_envelope *const *e, size_t n, int8_t *ok)
+{
+	for (size_t i = 0; i < n; i++)
+		ok[i] = e[i] == NULL ? -1 : gs_envelope_verify(e[i]) == 0 ? 1 : 0;
+}
+
 int
-gs_verify_many(const gs_envelope *const *e, size_t n, int8_t *ok)
+gs_verify_start(const gs_envelope *const *e, size_t n, int8_t *ok)
 {
 	pthread_mutex_lock(&pool.mu);
+	if (pool.out) {
+		pthread_mutex_unlock(&pool.mu);
+		return GS_EBUSY;
+	}
 	if (!pool.started)
 		start();
 	if (pool.n == 0 || n < GS_VERIFY_PARALLEL_MIN) {
 		pthread_mutex_unlock(&pool.mu);
-		for (size_t i = 0; i < n; i++)
-			ok[i] = e[i] == NULL ? -1 :
-			    gs_envelope_verify(e[i]) == 0 ? 1 : 0;
+		verify_here(e, n, ok);
 		return 0;
 	}
 	pool.e = e;
 	pool.ok = ok;
 	pool.len = n;
+	pool.out = true;
 	atomic_store(&pool.next, 0);
 	pool.job++;
 	pthread_cond_broadcast(&pool.go);
 	pthread_mutex_unlock(&pool.mu);
-	work(e, ok, n);
+	return 0;
+}
+
+void
+gs_verify_wait(void)
+{
+	const gs_envelope *const *e;
+	int8_t *ok;
+	size_t len;
+
 	pthread_mutex_lock(&pool.mu);
-	/* A worker that woke late finds the counter used up and leaves at
-	 * once; one still inside an item is waited for. */
+	if (!pool.out) {
+		pthread_mutex_unlock(&pool.mu);
+		return;
+	}
+	e = pool.e;
+	ok = pool.ok;
+	len = pool.len;
+	pthread_mutex_unlock(&pool.mu);
+	work(e, ok, len);
+	pthread_mutex_lock(&pool.mu);
+	/* Every item is taken now; a worker that wakes late finds the
+	 * counter used up and leaves at once, one still inside an item is
+	 * waited for. */
 	while (pool.busy > 0)
 		pthread_cond_wait(&pool.done, &pool.mu);
 	pool.e = NULL;
 	pool.ok = NULL;
 	pool.len = 0;
+	pool.out = false;
 	pthread_mutex_unlock(&pool.mu);
+}
+
+int
+gs_verify_many(const gs_envelope *const *e, size_t n, int8_t *ok)
+{
+	if (gs_verify_start(e, n, ok) != 0) {
+		/* Another job is out: check these here rather than wait. */
+		verify_here(e, n, ok);
+		return 0;
+	}
+	gs_verify_wait();
 	return 0;
 }
 
@@ -155,6 +200,7 @@ gs_verify_threads(void)
 void
 gs_verify_shutdown(void)
 {
+	gs_verify_wait();
 	pthread_mutex_lock(&pool.mu);
 	if (!pool.started) {
 		pthread_mutex_unlock(&pool.mu);

@@ -19,6 +19,7 @@
 #ifndef GS_APPLY_H
 #define GS_APPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,40 @@ int gs_apply_batch(gs_node *node, gs_txn *t, const uint8_t *const *bufs,
 int gs_apply_batch_from(gs_node *node, gs_txn *t, const char *source,
     const uint8_t *const *bufs, const size_t *lens, size_t n,
     struct gs_apply_result *res, struct gs_apply_stats *stats);
+
+/* A batch's signature checks, started on the verify pool (verify.h) so
+ * they run while the caller does other work: sync starts the next batch's
+ * checks, then applies and commits the one in hand. Only envelopes that
+ * decode and are not held already (changes or pending) are checked. */
+struct gs_precheck {
+	size_t              n;
+	gs_envelope        *env;      /* decoded envelopes, n */
+	const gs_envelope **ptr;      /* env[i], or NULL: not checked */
+	int8_t             *verdict;  /* 1 good, 0 bad, -1 not checked */
+	bool                started, done;
+};
+
+/* Decodes bufs[0..n), looks each id up in t (read only; t may be closed
+ * once this returns) and starts the checks. A batch smaller than
+ * GS_VERIFY_PARALLEL_MIN is not prechecked (apply checks it). 0, GS_ENOMEM,
+ * or GS_EBUSY when another job is out; *pc is cleared on failure. bufs and
+ * lens must stay put until gs_precheck_clear. */
+int gs_precheck_start(gs_txn *t, const uint8_t *const *bufs,
+    const size_t *lens, size_t n, struct gs_precheck *pc);
+
+/* Waits for the verdicts: n of them, for gs_apply_batch_checked; NULL when
+ * nothing was started. */
+const int8_t *gs_precheck_wait(struct gs_precheck *pc);
+
+/* Waits if still running, then frees and zeroes *pc. Safe on a zeroed one. */
+void gs_precheck_clear(struct gs_precheck *pc);
+
+/* gs_apply_batch_from with the signatures already checked: verdict[i] as
+ * gs_precheck_wait gives it for bufs[i] (NULL: apply checks each). */
+int gs_apply_batch_checked(gs_node *node, gs_txn *t, const char *source,
+    const uint8_t *const *bufs, const size_t *lens, size_t n,
+    const int8_t *verdict, struct gs_apply_result *res,
+    struct gs_apply_stats *stats);
 
 /* Reads feed entry seq: its change id and source path (cap bytes; "" for
  * none). 0, GS_ENOTFOUND or GS_EBADMSG. */

@@ -27,6 +27,7 @@
 #define GS_ENOSPACE  -16  /* the disk holding the store is full */
 #define GS_EREADONLY -17  /* the store cannot be written (read-only) */
 #define GS_EREUSED   -18  /* a request id already used for another request */
+#define GS_EBUSY     -19  /* another job is still in progress (verify pool) */
 
 /* Returns a static English sentence for a GS_E* code. Never NULL. */
 const char *gs_strerror(int err);
