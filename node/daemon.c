@@ -867,6 +867,10 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 					control_drain(&d);
 			}
 		}
+		/* The last batch read is still in hand (its checks ran
+		 * while the one before it committed): apply it now. */
+		if (rc == 0 && !stopping)
+			rc = gs_sync_settle(d.sync, gs_hlc_now_ms());
 		/* HTTP writes are in the store now; sync and publish below
 		 * send them on like any other new change. */
 		if (d.http && rc == 0 && !stopping)

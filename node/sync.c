@@ -32,6 +32,8 @@ struct gs_peer {
 	uint64_t checkpoint;        /* of their feed, applied here */
 	uint8_t  cp_epoch[GS_EPOCH_BYTES];
 	bool     have_cp;
+	bool     cp_unsaved;        /* moved by empty batches only: written
+	                             * with the next flush or batch */
 	/* Our feed, going out. */
 	uint64_t sent_upto, acked_upto;
 	uint64_t inflight[WINDOW_MAX];
@@ -52,6 +54,17 @@ struct gs_peer {
 	gs_peer *next;
 };
 
+/* A received BATCH kept in hand while its signatures are checked on the
+ * verify pool: the batch before it is applied and committed meanwhile. */
+struct inbatch {
+	gs_peer            *peer;
+	Gs__SyncFrame      *frame;     /* owned; frame->batch */
+	const uint8_t     **bufs;      /* into frame */
+	size_t             *lens;
+	struct gs_precheck  pc;
+	bool                tried;     /* the precheck was started, or failed */
+};
+
 struct gs_sync {
 	gs_node             *node;
 	struct gs_sync_opts  o;
@@ -61,7 +74,21 @@ struct gs_sync {
 	uint8_t              epoch[GS_EPOCH_BYTES];
 	uint64_t             last_flush_ms;
 	struct gs_sync_stats st;
+	struct inbatch       in;        /* peer NULL: none in hand */
+	int                  fault;     /* a store error met where none could
+	                                 * be returned: gs_sync_settle says it */
 };
+
+/* The store errors the daemon must stop for; anything else a frame
+ * caused was answered and counted. */
+static int
+fatal(int rc)
+{
+	return rc == GS_ENOMEM || rc == GS_EIO || rc == GS_EFULL ? rc : 0;
+}
+
+static void inbatch_free(struct inbatch *ib);
+static int settle(gs_sync *s, struct inbatch *next, uint64_t now);
 
 /* Milliseconds from then to now; 0 when the wall clock stepped back. */
 static uint64_t
@@ -284,6 +311,7 @@ gs_sync_destroy(gs_sync **sp)
 
 	if (sp == NULL || (s = *sp) == NULL)
 		return;
+	inbatch_free(&s->in);
 	while (s->peers) {
 		gs_peer *p = s->peers;
 
@@ -345,7 +373,9 @@ gs_sync_stats(const gs_sync *s)
 void
 gs_sync_down(gs_sync *s, gs_peer *p, const char *why, uint64_t now)
 {
-	(void)s;
+	/* A batch of p's in hand arrived while the session was up. */
+	if (s->in.peer == p && s->fault == 0)
+		s->fault = fatal(settle(s, NULL, now));
 	if (p->up)
 		p->since_ms = now;
 	p->up = false;
@@ -585,6 +615,7 @@ reset_checkpoint(gs_sync *s, gs_peer *p)
 	gs_txn *t = NULL;
 	int rc;
 
+	p->cp_unsaved = false;   /* a flush must not write it back */
 	if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 		return rc;
 	rc = gs_del(t, GS_DB_CHECKPOINTS, p->path, strlen(p->path), NULL, 0);
@@ -769,13 +800,37 @@ batch_time(gs_sync *s, const struct timespec *t0)
 	s->st.batch_us_sum += us;
 }
 
-static int
-on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
+/* Starts the signature checks of next (the batch received after the one
+ * in hand) with t, or a read transaction of its own when t is NULL. A
+ * failure leaves apply to check each signature itself. */
+static void
+precheck_next(gs_sync *s, gs_txn *t, struct inbatch *next)
 {
+	gs_txn *r = NULL;
+
+	if (next == NULL || next->tried)
+		return;
+	next->tried = true;
+	if (t == NULL && gs_txn_begin(gs_node_store(s->node), 0, &r) != 0)
+		return;
+	(void)gs_precheck_start(t ? t : r, next->bufs, next->lens,
+	    next->frame->batch->n_envelopes, &next->pc);
+	gs_txn_abort(&r);
+}
+
+/* Applies batch b of p, whose signatures were checked already (verdict,
+ * one per envelope; NULL: apply checks them), commits it with p's
+ * checkpoint and ACKs it. The checks of next start in the same write
+ * transaction, before this batch is applied: the pool works on them while
+ * this thread applies and commits. */
+static int
+on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
+    uint64_t now)
+{
+	const Gs__SyncBatch *b = cur->frame->batch;
+	const int8_t *verdict = gs_precheck_wait(&cur->pc);
 	struct gs_apply_stats st;
 	struct timespec t0;
-	const uint8_t **bufs = NULL;
-	size_t *lens = NULL;
 	gs_txn *t = NULL;
 	Gs__SyncFrame f;
 	Gs__SyncAck a;
@@ -806,24 +861,23 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 		return p->parent ? send_hello(s, p, now) : 0;
 	}
 	memset(&st, 0, sizeof(st));
-	if (b->upto > base) {
-		if (b->n_envelopes > 0 &&
-		    ((bufs = calloc(b->n_envelopes, sizeof(*bufs))) == NULL ||
-		    (lens = calloc(b->n_envelopes, sizeof(*lens))) == NULL)) {
-			rc = GS_ENOMEM;
-			goto out;
-		}
-		for (size_t i = 0; i < b->n_envelopes; i++) {
-			bufs[i] = b->envelopes[i].data;
-			lens[i] = b->envelopes[i].len;
-		}
+	if (b->upto > base && b->n_envelopes == 0) {
+		/* Nothing to store (the range held only changes that are
+		 * not for us, or came from us): no commit, no fsync. Losing
+		 * this checkpoint in a crash only has the range sent again. */
+		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
+		p->have_cp = true;
+		p->checkpoint = b->upto;
+		p->cp_unsaved = true;
+	} else if (b->upto > base) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 			goto out;
+		precheck_next(s, t, next);
 		/* The changes and the checkpoint that covers them commit
 		 * together: a crash leaves both or neither. */
-		if ((rc = gs_apply_batch_from(s->node, t, p->path, bufs, lens,
-		    b->n_envelopes, NULL, &st)) != 0 ||
+		if ((rc = gs_apply_batch_checked(s->node, t, p->path, cur->bufs,
+		    cur->lens, b->n_envelopes, verdict, NULL, &st)) != 0 ||
 		    (rc = put_checkpoint(t, p, p->their_epoch, b->upto)) != 0 ||
 		    (rc = gs_txn_commit(&t)) != 0) {
 			char msg[160];
@@ -840,6 +894,7 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
 		p->have_cp = true;
 		p->checkpoint = b->upto;
+		p->cp_unsaved = false;
 		p->rejects_received += st.rejected + st.released_rejected;
 		s->st.applied += st.applied;
 		s->st.rejected += st.rejected + st.released_rejected;
@@ -857,9 +912,69 @@ on_batch(gs_sync *s, gs_peer *p, const Gs__SyncBatch *b, uint64_t now)
 	rc = 0;
 out:
 	gs_txn_abort(&t);
-	free(bufs);
-	free(lens);
 	return rc;
+}
+
+static void
+inbatch_free(struct inbatch *ib)
+{
+	gs_precheck_clear(&ib->pc);
+	if (ib->frame)
+		gs__sync_frame__free_unpacked(ib->frame, NULL);
+	free(ib->bufs);
+	free(ib->lens);
+	memset(ib, 0, sizeof(*ib));
+}
+
+/* Finishes the batch in hand, if any, starting next's checks meanwhile
+ * (next NULL: none). */
+static int
+settle(gs_sync *s, struct inbatch *next, uint64_t now)
+{
+	struct inbatch cur = s->in;
+	int rc;
+
+	if (cur.peer == NULL) {
+		precheck_next(s, NULL, next);
+		return 0;
+	}
+	/* Out of s first: what on_batch calls may settle again. */
+	memset(&s->in, 0, sizeof(s->in));
+	rc = on_batch(s, cur.peer, &cur, next, now);
+	precheck_next(s, NULL, next);   /* when on_batch did not */
+	inbatch_free(&cur);
+	return rc;
+}
+
+/* A BATCH frame f from p: its checks start while the batch in hand is
+ * applied, and it becomes the batch in hand. Takes f. */
+static int
+batch_in(gs_sync *s, gs_peer *p, Gs__SyncFrame *f, uint64_t now)
+{
+	const Gs__SyncBatch *b = f->batch;
+	struct inbatch next;
+	int rc;
+
+	memset(&next, 0, sizeof(next));
+	next.peer = p;
+	next.frame = f;
+	if (b->n_envelopes > 0 &&
+	    ((next.bufs = calloc(b->n_envelopes, sizeof(*next.bufs))) == NULL ||
+	    (next.lens = calloc(b->n_envelopes, sizeof(*next.lens))) == NULL)) {
+		inbatch_free(&next);
+		(void)settle(s, NULL, now);
+		return GS_ENOMEM;
+	}
+	for (size_t i = 0; i < b->n_envelopes; i++) {
+		next.bufs[i] = b->envelopes[i].data;
+		next.lens[i] = b->envelopes[i].len;
+	}
+	if ((rc = settle(s, &next, now)) != 0) {
+		inbatch_free(&next);
+		return rc;
+	}
+	s->in = next;
+	return 0;
 }
 
 static int
@@ -896,10 +1011,18 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 	p->dirty = true;
 	if (len > GS_SYNC_FRAME_MAX_BYTES ||
 	    (f = gs__sync_frame__unpack(NULL, len, buf)) == NULL) {
+		if ((rc = fatal(settle(s, NULL, now))) != 0)
+			return rc;
 		s->st.bad_frames++;
 		send_error(s, p, GS_EBADMSG, "frame does not decode", now);
 		return 0;
 	}
+	if (f->version == GS_SYNC_VERSION &&
+	    f->body_case == GS__SYNC_FRAME__BODY_BATCH)
+		return fatal(batch_in(s, p, f, now));
+	/* Anything else comes after the batch in hand. */
+	if ((rc = settle(s, NULL, now)) != 0)
+		goto out;
 	if (f->version != GS_SYNC_VERSION) {
 		s->st.bad_frames++;
 		if (f->body_case == GS__SYNC_FRAME__BODY_ERROR)
@@ -913,9 +1036,6 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 	switch (f->body_case) {
 	case GS__SYNC_FRAME__BODY_HELLO:
 		rc = on_hello(s, p, f->hello, now);
-		break;
-	case GS__SYNC_FRAME__BODY_BATCH:
-		rc = on_batch(s, p, f->batch, now);
 		break;
 	case GS__SYNC_FRAME__BODY_ACK:
 		rc = on_ack(s, p, f->ack, now);
@@ -940,16 +1060,26 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 		s->st.bad_frames++;
 		send_error(s, p, GS_EBADMSG, "frame has no body", now);
 	}
-	if (rc != 0 && rc != GS_ENOMEM && rc != GS_EIO && rc != GS_EFULL)
-		rc = 0;
 out:
 	gs__sync_frame__free_unpacked(f, NULL);
-	return rc;
+	return fatal(rc);
+}
+
+int
+gs_sync_settle(gs_sync *s, uint64_t now)
+{
+	if (s->fault != 0)
+		return s->fault;
+	return fatal(settle(s, NULL, now));
 }
 
 int
 gs_sync_hello(gs_sync *s, gs_peer *p, uint64_t now)
 {
+	int rc;
+
+	if ((rc = gs_sync_settle(s, now)) != 0)
+		return rc;
 	return send_hello(s, p, now);
 }
 
@@ -1015,32 +1145,33 @@ flush(gs_sync *s, bool all)
 	int rc;
 
 	for (gs_peer *p = s->peers; p; p = p->next)
-		any |= all || p->dirty;
+		any |= all || p->dirty || p->cp_unsaved;
 	if (!any)
 		return 0;
 	if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 		return rc;
-	for (gs_peer *p = s->peers; p && rc == 0; p = p->next)
+	for (gs_peer *p = s->peers; p && rc == 0; p = p->next) {
 		if (all || p->dirty)
 			rc = put_link(t, s, p);
+		if (rc == 0 && p->cp_unsaved)
+			rc = put_checkpoint(t, p, p->cp_epoch, p->checkpoint);
+	}
 	if (rc == 0)
 		rc = gs_txn_commit(&t);
 	gs_txn_abort(&t);
 	if (rc == 0)
 		for (gs_peer *p = s->peers; p; p = p->next)
-			p->dirty = false;
+			p->dirty = p->cp_unsaved = false;
 	return rc;
-}
-
-int
-gs_sync_flush(gs_sync *s)
-{
-	return flush(s, true);
 }
 
 int
 gs_sync_stop(gs_sync *s, uint64_t now)
 {
+	int rc;
+
+	if ((rc = gs_sync_settle(s, now)) != 0)
+		return rc;
 	for (gs_peer *p = s->peers; p; p = p->next)
 		gs_sync_down(s, p, "this node stopped", now);
 	return flush(s, true);
@@ -1052,6 +1183,8 @@ gs_sync_tick(gs_sync *s, uint64_t now)
 	uint64_t last = 0;
 	int rc;
 
+	if ((rc = gs_sync_settle(s, now)) != 0)
+		return rc;
 	/* One look at our feed per tick: a peer that has been sent all of
 	 * it needs no batch, and no read transaction of its own. */
 	if ((rc = feed_len(s, &last)) != 0)

@@ -74,20 +74,26 @@ int gs_sync_hello(gs_sync *s, gs_peer *p, uint64_t now_ms);
 
 /* Handles one frame from p. Bad frames are answered with an ERROR frame
  * and counted; they never stop the engine. Returns 0 or a store error
- * (GS_EFULL, GS_EIO) the daemon must treat as fatal for the node. */
+ * (GS_EFULL, GS_EIO) the daemon must treat as fatal for the node.
+ *
+ * A BATCH is kept in hand while the verify pool checks its signatures:
+ * it is applied, committed and ACKed by the next call into the engine
+ * (so the next batch's checks overlap this one's commit), at the latest
+ * by gs_sync_settle or gs_sync_tick. */
 int gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
     uint64_t now_ms);
 
-/* Heartbeats, timeouts, re-HELLO, and sending what is due to every
- * neighbour; persists link status at most once a second. Call after every
- * poll. Returns 0 or a store error. */
+/* Applies the batch in hand, if any (see gs_sync_input). Call once the
+ * frames waiting on the transport are read. 0 or a store error. */
+int gs_sync_settle(gs_sync *s, uint64_t now_ms);
+
+/* Settles, then heartbeats, timeouts, re-HELLO, and sending what is due
+ * to every neighbour; persists link status at most once a second. Call
+ * after every poll. Returns 0 or a store error. */
 int gs_sync_tick(gs_sync *s, uint64_t now_ms);
 
 /* The transport lost p (or its send failed). */
 void gs_sync_down(gs_sync *s, gs_peer *p, const char *why, uint64_t now_ms);
-
-/* Writes every neighbour's link status now. */
-int gs_sync_flush(gs_sync *s);
 
 /* At shutdown: marks every link down and writes their status. */
 int gs_sync_stop(gs_sync *s, uint64_t now_ms);
