@@ -28,7 +28,7 @@ gs_config_defaults(struct gs_config *c)
 	c->heartbeat_ms = 1000;
 	c->timeout_ms = 5000;
 	c->batch_max = 256;
-	c->window = 4;
+	c->window = 16;
 	c->rollup_seconds = 60;
 }
 

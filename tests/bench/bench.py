@@ -719,7 +719,7 @@ def define_rows(b):
           "the first 5 ms poll (tests/bench/feedwait.c, an LMDB stat of the "
           "town's `changes`) at which the town holds all of them, verified "
           "and durably committed. Figure = N / (t1 - t0). Daemon defaults: "
-          "batch_max 256, window 4. Each run starts from a copy of the same "
+          "batch_max 256, window 16. Each run starts from a copy of the same "
           "two stores; 3 runs.")
     b.row("hop.ratio", "One-hop / all-core verify ceiling", "ratio",
           target=">= 0.75", check=lambda x: x >= 0.75, fmt="%.2f",
