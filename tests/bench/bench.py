@@ -506,6 +506,10 @@ class Bench:
         rollup = 1          # the default 60 s, speeded up 60x
         runs = 1
         rcpu = self.rows["county.cpu"]
+        ridle = self.rows["county.idle"]
+        rcc = self.rows["county.cpu.county"]
+        rct = self.rows["county.cpu.towns"]
+        rcv = self.rows["county.cpu.villages"]
         rst = self.rows["county.stale"]
         rmax = self.rows["county.stalemax"]
         rcpu.figure = "County scale: %d towns, %d villages, CPU %% of " \
@@ -546,7 +550,21 @@ class Bench:
                             g["key"]: g.get("received", 0)
                             for g in j.get("groups", [])}))
                     stop.wait(0.25)
-            pids = [d.pid for d in t.daemons.values() if d.running()]
+            hz = os.sysconf("SC_CLK_TCK")
+            tier = {d.pid: ("county" if path == COUNTY else
+                            "towns" if path in towns else "villages")
+                    for path, d in t.daemons.items() if d.running()}
+            pids = list(tier)
+            # Idle first: linked, nothing written, the towns' rollups on.
+            idle_s = 5 if self.quick else 20
+            ticks0 = {p: cpu_ticks(p) for p in pids}
+            w0 = time.monotonic()
+            time.sleep(idle_s)
+            ticks1 = {q: cpu_ticks(q) for q in pids}
+            wall = time.monotonic() - w0
+            ridle.values.append(100.0 * sum(ticks1[q] - ticks0[q]
+                                            for q in pids) / hz / wall
+                                / os.cpu_count())
             ticks0 = {p: cpu_ticks(p) for p in pids}
             w0 = time.monotonic()
             th = threading.Thread(target=poll, daemon=True)
@@ -561,9 +579,13 @@ class Bench:
             time.sleep(3 * rollup + 3)
             stop.set()
             th.join(30)
-            hz = os.sysconf("SC_CLK_TCK")
             used = sum(ticks1[q] - ticks0[q] for q in pids) / hz
             rcpu.values.append(100.0 * used / wall / os.cpu_count())
+            for name, row in (("county", rcc), ("towns", rct),
+                              ("villages", rcv)):
+                row.values.append(100.0 * sum(
+                    ticks1[q] - ticks0[q] for q in pids if tier[q] == name)
+                    / hz / wall / os.cpu_count())
             writes = []
             for line in p.stdout.decode().splitlines():
                 f = line.split()
@@ -805,6 +827,16 @@ def define_rows(b):
           "evenly over each second) for 60 s; CPU = "
           "sum over all daemons of utime+stime during the window / wall "
           "time / cores.")
+    b.row("county.cpu.county", "  of which the county daemon, %", "%",
+          fmt="%.1f", how="the same run, the county's daemon only.")
+    b.row("county.cpu.towns", "  of which the 10 town daemons, %", "%",
+          fmt="%.1f", how="the same run, the town daemons only.")
+    b.row("county.cpu.villages", "  of which the 200 village daemons, %", "%",
+          fmt="%.1f", how="the same run, the village daemons only.")
+    b.row("county.idle", "County scale idle (nothing written), CPU %", "%",
+          fmt="%.1f", how="the same tree, linked, in the 20 s before the "
+          "writes start: what 211 daemons cost doing nothing but heartbeats "
+          "and the towns' 1 s rollups (the stats poller is not yet running).")
     b.row("county.stale", "County rollup staleness p50, s", "s", fmt="%.2f",
           how="the same run: every 0.25 s the driver runs `gridnode stats "
           "--by village --json` at the county (sums of the towns' signed "
