@@ -50,7 +50,8 @@ struct gs_peer {
 	bool     have_key, key_from_hello;
 	bool     replaced;      /* other keys have signed as their path */
 	char     last_error[160];
-	bool     dirty;
+	bool     dirty;             /* link status changed: write within 1 s */
+	bool     seen;              /* only last_seen_ms moved: within 10 s */
 	gs_peer *next;
 };
 
@@ -72,7 +73,7 @@ struct gs_sync {
 	void                *arg;
 	gs_peer             *peers;
 	uint8_t              epoch[GS_EPOCH_BYTES];
-	uint64_t             last_flush_ms;
+	uint64_t             last_flush_ms, last_seen_flush_ms;
 	struct gs_sync_stats st;
 	struct inbatch       in;        /* peer NULL: none in hand */
 	int                  fault;     /* a store error met where none could
@@ -462,8 +463,12 @@ grants(const Gs__Change *c, const char *path)
 		    strcmp(parent, path) == 0;
 	if (c->body_case == GS__CHANGE__BODY_DISPATCH)
 		return strcmp(c->dispatch->department, path) == 0;
+	/* A task assigned down: the village it is for holds nothing of
+	 * the case yet. A report sent up grants nothing: the level above
+	 * sees every change of its subtree's cases as their feed entries
+	 * come up, and backfilling them here sent each one twice. */
 	if (c->body_case == GS__CHANGE__BODY_REPORT)
-		return strcmp(c->signer, path) != 0;
+		return !gs_path_within(path, c->signer);
 	return false;
 }
 
@@ -869,6 +874,7 @@ on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
 		p->have_cp = true;
 		p->checkpoint = b->upto;
 		p->cp_unsaved = true;
+		p->dirty = true;
 	} else if (b->upto > base) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
@@ -1007,8 +1013,10 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 	char msg[96];
 	int rc = 0;
 
+	/* A quiet link's heartbeats change nothing but this; writing it
+	 * every second would be an fsync a second on every idle node. */
 	p->last_seen_ms = now;
-	p->dirty = true;
+	p->seen = true;
 	if (len > GS_SYNC_FRAME_MAX_BYTES ||
 	    (f = gs__sync_frame__unpack(NULL, len, buf)) == NULL) {
 		if ((rc = fatal(settle(s, NULL, now))) != 0)
@@ -1041,6 +1049,8 @@ gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 		rc = on_ack(s, p, f->ack, now);
 		break;
 	case GS__SYNC_FRAME__BODY_HEARTBEAT:
+		if (p->their_feed_seq != f->heartbeat->feed_seq)
+			p->dirty = true;   /* "behind in" moved */
 		p->their_feed_seq = f->heartbeat->feed_seq;
 		if (!p->up && p->parent)
 			rc = send_hello(s, p, now);
@@ -1137,21 +1147,23 @@ put_link(gs_txn *t, const gs_sync *s, gs_peer *p)
 	return rc;
 }
 
+/* Writes the status of every link that changed (all: every link; seen:
+ * also those where only last_seen_ms moved) and unsaved checkpoints. */
 static int
-flush(gs_sync *s, bool all)
+flush(gs_sync *s, bool all, bool seen)
 {
 	gs_txn *t = NULL;
 	bool any = false;
 	int rc;
 
 	for (gs_peer *p = s->peers; p; p = p->next)
-		any |= all || p->dirty || p->cp_unsaved;
+		any |= all || p->dirty || (seen && p->seen) || p->cp_unsaved;
 	if (!any)
 		return 0;
 	if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 		return rc;
 	for (gs_peer *p = s->peers; p && rc == 0; p = p->next) {
-		if (all || p->dirty)
+		if (all || p->dirty || p->seen)
 			rc = put_link(t, s, p);
 		if (rc == 0 && p->cp_unsaved)
 			rc = put_checkpoint(t, p, p->cp_epoch, p->checkpoint);
@@ -1161,7 +1173,7 @@ flush(gs_sync *s, bool all)
 	gs_txn_abort(&t);
 	if (rc == 0)
 		for (gs_peer *p = s->peers; p; p = p->next)
-			p->dirty = p->cp_unsaved = false;
+			p->dirty = p->seen = p->cp_unsaved = false;
 	return rc;
 }
 
@@ -1174,7 +1186,7 @@ gs_sync_stop(gs_sync *s, uint64_t now)
 		return rc;
 	for (gs_peer *p = s->peers; p; p = p->next)
 		gs_sync_down(s, p, "this node stopped", now);
-	return flush(s, true);
+	return flush(s, true, true);
 }
 
 int
@@ -1208,8 +1220,12 @@ gs_sync_tick(gs_sync *s, uint64_t now)
 		rc = p->sent_upto < last ? pump(s, p, now) : 0;
 	}
 	if (rc == 0 && elapsed(now, s->last_flush_ms) >= 1000) {
-		rc = flush(s, false);
+		bool seen = elapsed(now, s->last_seen_flush_ms) >= 10000;
+
+		rc = flush(s, false, seen);
 		s->last_flush_ms = now;
+		if (seen)
+			s->last_seen_flush_ms = now;
 	}
 	return rc;
 }
