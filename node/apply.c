@@ -18,11 +18,20 @@
 #include "gs/trust.h"
 #include "gs/verify.h"
 
+/* A case the batch touched, and the changes it stored for it: folded on
+ * from the stored projection at the end, or afresh when full is set. */
+struct touched {
+	char      *id;                    /* strdup'd */
+	uint8_t  (*ids)[GS_ID_BYTES];     /* this batch's changes of it */
+	size_t     n, cap;
+	bool       full;
+};
+
 struct batch {
 	gs_node               *node;
 	gs_txn                *t;
 	struct gs_apply_stats *st;
-	char                 **cases;     /* touched case ids, strdup'd */
+	struct touched        *cases;
 	size_t                 ncases, capcases;
 	const char            *source;    /* neighbour path, or NULL */
 	bool                   roster_grew;
@@ -30,25 +39,46 @@ struct batch {
 	uint64_t               now;
 };
 
+/* Notes that the batch stored change id (NULL: something else, such as a
+ * Revoke, calls for a fold afresh) of case case_id. */
 static int
-touch(struct batch *b, const char *case_id)
+touch(struct batch *b, const char *case_id, const uint8_t *id)
 {
-	char **nc;
+	struct touched *tc = NULL;
 
-	for (size_t i = 0; i < b->ncases; i++)
-		if (strcmp(b->cases[i], case_id) == 0)
-			return 0;
-	if (b->ncases == b->capcases) {
-		size_t cap = b->capcases ? b->capcases * 2 : 16;
+	for (size_t i = 0; i < b->ncases && tc == NULL; i++)
+		if (strcmp(b->cases[i].id, case_id) == 0)
+			tc = &b->cases[i];
+	if (tc == NULL) {
+		if (b->ncases == b->capcases) {
+			size_t cap = b->capcases ? b->capcases * 2 : 16;
+			struct touched *nc = realloc(b->cases, cap * sizeof(*nc));
 
-		if ((nc = realloc(b->cases, cap * sizeof(*nc))) == NULL)
+			if (nc == NULL)
+				return GS_ENOMEM;
+			b->cases = nc;
+			b->capcases = cap;
+		}
+		tc = &b->cases[b->ncases];
+		memset(tc, 0, sizeof(*tc));
+		if ((tc->id = strdup(case_id)) == NULL)
 			return GS_ENOMEM;
-		b->cases = nc;
-		b->capcases = cap;
+		b->ncases++;
 	}
-	if ((b->cases[b->ncases] = strdup(case_id)) == NULL)
-		return GS_ENOMEM;
-	b->ncases++;
+	if (id == NULL) {
+		tc->full = true;
+		return 0;
+	}
+	if (tc->n == tc->cap) {
+		size_t cap = tc->cap ? tc->cap * 2 : 4;
+		uint8_t (*ni)[GS_ID_BYTES] = realloc(tc->ids, cap * sizeof(*ni));
+
+		if (ni == NULL)
+			return GS_ENOMEM;
+		tc->ids = ni;
+		tc->cap = cap;
+	}
+	memcpy(tc->ids[tc->n++], id, GS_ID_BYTES);
 	return 0;
 }
 
@@ -222,7 +252,7 @@ store_change(struct batch *b, const gs_envelope *e, const uint8_t *buf,
 		if ((rc = gs_put(b->t, GS_DB_CASEIDX, c->case_id,
 		    strlen(c->case_id), e->id, GS_ID_BYTES)) != 0)
 			return rc;
-		if ((rc = touch(b, c->case_id)) != 0)
+		if ((rc = touch(b, c->case_id, e->id)) != 0)
 			return rc;
 	} else if ((rc = gs_records_index(b->t, c, e->id)) != 0)
 		return rc;
@@ -591,54 +621,123 @@ out:
 	return rc;
 }
 
+/* The fold items of changes ids[0..n), read from the store; free with
+ * items_free. */
+struct items {
+	struct gs_fold_item *v;
+	gs_envelope         *envs;
+	Gs__Change         **chs;
+	size_t               n;
+};
+
+static void
+items_free(struct items *it)
+{
+	for (size_t i = 0; it->chs != NULL && i < it->n; i++)
+		gs_change_free(&it->chs[i]);
+	for (size_t i = 0; it->envs != NULL && i < it->n; i++)
+		gs_envelope_clear(&it->envs[i]);
+	free(it->v);
+	free(it->envs);
+	free(it->chs);
+	memset(it, 0, sizeof(*it));
+}
+
+static int
+items_load(gs_txn *t, const uint8_t (*ids)[GS_ID_BYTES], size_t n,
+    struct items *it)
+{
+	gs_val ev;
+	int rc;
+
+	memset(it, 0, sizeof(*it));
+	if (n == 0)
+		return 0;
+	if ((it->v = calloc(n, sizeof(*it->v))) == NULL ||
+	    (it->envs = calloc(n, sizeof(*it->envs))) == NULL ||
+	    (it->chs = calloc(n, sizeof(*it->chs))) == NULL) {
+		items_free(it);
+		return GS_ENOMEM;
+	}
+	it->n = n;
+	for (size_t i = 0; i < n; i++) {
+		bool isvoid;
+
+		if ((rc = gs_get(t, GS_DB_CHANGES, ids[i], GS_ID_BYTES, &ev)) != 0)
+			goto fail;
+		/* Verified when it was applied; here it is only unpacked. */
+		if ((rc = gs_envelope_decode(ev.data, ev.len, &it->envs[i])) != 0 ||
+		    (rc = gs_change_decode(&it->envs[i], &it->chs[i], NULL)) != 0)
+			goto fail;
+		if ((rc = gs_roster_void(t, it->chs[i]->origin.data,
+		    it->chs[i]->signer, it->chs[i]->seq, &isvoid)) != 0)
+			goto fail;
+		it->v[i].id = ids[i];
+		it->v[i].change = it->chs[i];
+		it->v[i].signer = it->chs[i]->signer;
+		it->v[i].revoked = isvoid;
+	}
+	return 0;
+fail:
+	items_free(it);
+	return rc;
+}
+
 int
 gs_case_fold_stored(gs_txn *t, const char *case_id, Gs__Case **out)
 {
-	struct gs_fold_item *items = NULL;
-	gs_envelope *envs = NULL;
-	Gs__Change **chs = NULL;
 	uint8_t (*ids)[GS_ID_BYTES] = NULL;
-	gs_val ev;
+	struct items it;
 	size_t n = 0;
 	int rc;
 
 	*out = NULL;
 	if ((rc = gs_case_ids(t, case_id, &ids, &n)) != 0)
 		return rc;
-	if (n > 0 && ((items = calloc(n, sizeof(*items))) == NULL ||
-	    (envs = calloc(n, sizeof(*envs))) == NULL ||
-	    (chs = calloc(n, sizeof(*chs))) == NULL))
-		goto nomem;
-	for (size_t i = 0; i < n; i++) {
-		bool isvoid;
-
-		if ((rc = gs_get(t, GS_DB_CHANGES, ids[i], GS_ID_BYTES, &ev)) != 0)
-			goto out;
-		/* Verified when it was applied; here it is only unpacked. */
-		if ((rc = gs_envelope_decode(ev.data, ev.len, &envs[i])) != 0 ||
-		    (rc = gs_change_decode(&envs[i], &chs[i], NULL)) != 0)
-			goto out;
-		if ((rc = gs_roster_void(t, chs[i]->origin.data,
-		    chs[i]->signer, chs[i]->seq, &isvoid)) != 0)
-			goto out;
-		items[i].id = ids[i];
-		items[i].change = chs[i];
-		items[i].signer = chs[i]->signer;
-		items[i].revoked = isvoid;
-	}
-	rc = gs_fold(case_id, items, n, out);
-	goto out;
-nomem:
-	rc = GS_ENOMEM;
-out:
-	for (size_t i = 0; chs != NULL && i < n; i++)
-		gs_change_free(&chs[i]);
-	for (size_t i = 0; envs != NULL && i < n; i++)
-		gs_envelope_clear(&envs[i]);
-	free(items);
-	free(envs);
-	free(chs);
+	if ((rc = items_load(t, (const uint8_t (*)[GS_ID_BYTES])ids, n,
+	    &it)) == 0)
+		rc = gs_fold(case_id, it.v, it.n, out);
+	items_free(&it);
 	free(ids);
+	return rc;
+}
+
+static int
+case_put(gs_txn *t, const char *case_id, const Gs__Case *cs)
+{
+	size_t len = gs__case__get_packed_size(cs);
+	uint8_t *buf;
+	int rc;
+
+	if ((buf = malloc(len ? len : 1)) == NULL)
+		return GS_ENOMEM;
+	gs__case__pack(cs, buf);
+	rc = gs_put(t, GS_DB_CASES, case_id, strlen(case_id), buf, len);
+	free(buf);
+	return rc;
+}
+
+/* Folds this batch's changes ids[0..n) of case_id on from its stored
+ * projection: reads n changes, not the case's whole history. GS_ENOTFOUND
+ * (no projection yet) or GS_ECONFLICT (a change sorts before one already
+ * folded): the caller folds afresh. */
+static int
+fold_on(gs_txn *t, const char *case_id, const uint8_t (*ids)[GS_ID_BYTES],
+    size_t n)
+{
+	Gs__Case *cs = NULL;
+	struct items it;
+	int rc;
+
+	memset(&it, 0, sizeof(it));
+	if ((rc = gs_case_load(t, case_id, &cs)) != 0 ||
+	    (rc = items_load(t, ids, n, &it)) != 0 ||
+	    (rc = gs_fold_more(cs, it.v, it.n)) != 0)
+		goto out;
+	rc = case_put(t, case_id, cs);
+out:
+	items_free(&it);
+	gs_case_free(&cs);
 	return rc;
 }
 
@@ -646,28 +745,18 @@ int
 gs_apply_refold(gs_txn *t, const char *case_id, Gs__Case **out)
 {
 	Gs__Case *cs = NULL;
-	uint8_t *buf = NULL;
-	size_t len;
 	int rc;
 
 	if (out)
 		*out = NULL;
-	if ((rc = gs_case_fold_stored(t, case_id, &cs)) != 0)
-		goto out;
-	len = gs__case__get_packed_size(cs);
-	if ((buf = malloc(len ? len : 1)) == NULL) {
-		rc = GS_ENOMEM;
-		goto out;
-	}
-	gs__case__pack(cs, buf);
-	if ((rc = gs_put(t, GS_DB_CASES, case_id, strlen(case_id), buf, len)) != 0)
+	if ((rc = gs_case_fold_stored(t, case_id, &cs)) != 0 ||
+	    (rc = case_put(t, case_id, cs)) != 0)
 		goto out;
 	if (out) {
 		*out = cs;
 		cs = NULL;
 	}
 out:
-	free(buf);
 	gs_case_free(&cs);
 	return rc;
 }
@@ -690,7 +779,7 @@ touch_all(struct batch *b)
 			continue;
 		memcpy(id, k.data, k.len);
 		id[k.len] = '\0';
-		if ((rc = touch(b, id)) != 0)
+		if ((rc = touch(b, id, NULL)) != 0)
 			break;
 	}
 	gs_cursor_close(&cur);
@@ -800,10 +889,17 @@ gs_apply_batch_checked(gs_node *node, gs_txn *t, const char *source,
 		rc = release_pending(&b);
 	if (rc == 0 && b.revoked)
 		rc = touch_all(&b);
-	for (size_t i = 0; i < b.ncases && rc == 0; i++)
-		rc = gs_apply_refold(t, b.cases[i], NULL);
-	for (size_t i = 0; i < b.ncases; i++)
-		free(b.cases[i]);
+	for (size_t i = 0; i < b.ncases && rc == 0; i++) {
+		struct touched *tc = &b.cases[i];
+
+		rc = tc->full ? GS_ECONFLICT : fold_on(t, tc->id, tc->ids, tc->n);
+		if (rc == GS_ECONFLICT || rc == GS_ENOTFOUND)
+			rc = gs_apply_refold(t, tc->id, NULL);
+	}
+	for (size_t i = 0; i < b.ncases; i++) {
+		free(b.cases[i].id);
+		free(b.cases[i].ids);
+	}
 	free(b.cases);
 	return rc;
 }

@@ -718,6 +718,53 @@ out:
 	return r;
 }
 
+/* Whether item a sorts after timeline entry e (by item_cmp's key). */
+static bool
+after_entry(const struct gs_fold_item *a, const Gs__TimelineEntry *e)
+{
+	int r;
+
+	if (a->change->hlc != e->hlc)
+		return a->change->hlc > e->hlc;
+	if ((r = bin_cmp(&a->change->origin, &e->origin)) != 0)
+		return r > 0;
+	if (a->change->seq != e->seq)
+		return a->change->seq > e->seq;
+	return e->change_id.len == GS_ID_BYTES &&
+	    memcmp(a->id, e->change_id.data, GS_ID_BYTES) > 0;
+}
+
+int
+gs_fold_more(Gs__Case *c, struct gs_fold_item *items, size_t n)
+{
+	size_t i;
+	int r;
+
+	if (c == NULL || c->id == NULL || (n > 0 && items == NULL))
+		return GS_EINVAL;
+	for (i = 0; i < n; i++) {
+		const struct gs_fold_item *it = &items[i];
+
+		if (it->id == NULL || it->signer == NULL ||
+		    it->change == NULL || it->change->case_id == NULL ||
+		    strcmp(it->change->case_id, c->id) != 0 ||
+		    !gs_change_is_case_kind(it->change->body_case) ||
+		    gs_change_body(it->change) == NULL)
+			return GS_EINVAL;
+	}
+	if (n > 1)
+		qsort(items, n, sizeof(*items), item_cmp);
+	/* Folding on is the same as folding afresh only when the new items
+	 * come after everything folded so far. */
+	if (n > 0 && c->n_timeline > 0 &&
+	    !after_entry(&items[0], c->timeline[c->n_timeline - 1]))
+		return GS_ECONFLICT;
+	for (i = 0; i < n; i++)
+		if ((r = fold_one(c, &items[i])) != 0)
+			return r;
+	return 0;
+}
+
 void
 gs_case_free(Gs__Case **c)
 {

@@ -42,6 +42,14 @@ struct gs_fold_item {
 int gs_fold(const char *case_id, struct gs_fold_item *items, size_t n,
     Gs__Case **out);
 
+/* Folds n more items onto c, a case gs_fold (or an unpacked stored
+ * projection) made from earlier items: the same result as gs_fold over
+ * all of them, when every new item sorts after c's last timeline entry.
+ * Otherwise GS_ECONFLICT and c is unchanged: fold afresh. items is
+ * reordered in place. GS_EINVAL as gs_fold; after GS_ENOMEM c is half
+ * folded and must be freed. */
+int gs_fold_more(Gs__Case *c, struct gs_fold_item *items, size_t n);
+
 /* Frees a case from gs_fold or from gs__case__unpack and NULLs it. */
 void gs_case_free(Gs__Case **c);
 

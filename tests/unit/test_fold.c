@@ -1184,6 +1184,104 @@ test_order_independence(void)
 	gs_case_free(&ref);
 }
 
+/* Folding on (gs_fold_more) from a stored projection, as apply does for
+ * a batch's new changes: at every split of the 14 changes of
+ * test_order_independence, the first k folded, packed and unpacked again
+ * (as read from the store), then the rest folded on in shuffled order,
+ * gives the full fold byte for byte. A change that sorts before the last
+ * one folded is refused with GS_ECONFLICT and leaves the case as it was. */
+static void
+test_fold_more(void)
+{
+	struct gs_fold_item it[14], rest[14];
+	Gs__Case *ref, *head;
+	uint8_t *pref, *p;
+	size_t lref, l, n = 14, k, i, j;
+	uint32_t seed = 0x2545f491u;
+	struct gs_fold_item t;
+
+	reset();
+	it[0] = report("q/c/x", H(1));
+	it[1] = progress("q/c/x", H(2), "村调委会介入");
+	it[2] = whistle("q/c/x", H(3));
+	it[3] = dispatch("q/c", H(4), "q/c/@police");
+	it[4] = dispatch("q/c", H(4), "q/c/@justice");
+	it[5] = ack("q/c/@police", H(5));
+	it[6] = supervise("q", H(5));
+	it[7] = resolve("q/c/@police", H(6), GS__OUTCOME__MEDIATED, "");
+	it[8] = ack("q/c/@justice", H(6));
+	it[9] = followup("q/c/x", H(7), GS__SATISFACTION__BASIC);
+	it[10] = whistle("q/c/x", H(8));
+	it[11] = progress("q/c/y", H(8), "不该看到");
+	it[12] = dispatch("q/c", H(9), "q/c/@police");
+	it[12].revoked = true;
+	it[13] = progress("q/c", H(9), "已回访");
+	ref = fold(it, n);
+	pref = pack(ref, &lref);
+	/* Put the items in the fold's own order (its timeline's), so that
+	 * the first k are the k that sort first. */
+	head = fold(it, n);
+	for (i = 0; i < n; i++)
+		for (j = 0; j < n; j++)
+			if (memcmp(head->timeline[i]->change_id.data, it[j].id,
+			    GS_ID_BYTES) == 0) {
+				t = it[i];
+				it[i] = it[j];
+				it[j] = t;
+			}
+	gs_case_free(&head);
+
+	for (k = 0; k <= n; k++) {
+		head = fold(it, k);
+		p = pack(head, &l);
+		gs_case_free(&head);
+		head = gs__case__unpack(NULL, l, p);
+		GS_CHECK(head != NULL);
+		free(p);
+		memcpy(rest, it + k, (n - k) * sizeof(*it));
+		for (i = n - k; i > 1; i--) {
+			j = xorshift32(&seed) % i;
+			t = rest[i - 1];
+			rest[i - 1] = rest[j];
+			rest[j] = t;
+		}
+		GS_CHECK_EQ(gs_fold_more(head, rest, n - k), 0);
+		p = pack(head, &l);
+		GS_CHECK_EQ(l, lref);
+		GS_CHECK(memcmp(p, pref, l) == 0);
+		free(p);
+		gs_case_free(&head);
+	}
+
+	/* Out of order: the first 10 folded, then one of them again and an
+	 * earlier one. */
+	for (k = 0; k < 2; k++) {
+		uint8_t *before;
+		size_t lb;
+
+		head = fold(it, 10);
+		before = pack(head, &lb);
+		rest[0] = it[10];
+		rest[1] = it[k == 0 ? 9 : 3];
+		GS_CHECK_EQ(gs_fold_more(head, rest, 2), GS_ECONFLICT);
+		p = pack(head, &l);
+		GS_CHECK_EQ(l, lb);
+		GS_CHECK(memcmp(p, before, l) == 0);
+		free(p);
+		free(before);
+		gs_case_free(&head);
+	}
+	/* Another case's change: refused before anything is folded. */
+	head = fold(it, 3);
+	rest[0] = progress("q/c/x", H(10), "别的案子");
+	pool[npool - 1].ch.case_id = unconst(OTHER_ID);
+	GS_CHECK_EQ(gs_fold_more(head, rest, 1), GS_EINVAL);
+	GS_CHECK_EQ(head->n_timeline, 3);
+	gs_case_free(&head);
+	free(pref);
+	gs_case_free(&ref);
+}
+
 /* ---- bad input ---- */
 
 static void
@@ -1330,6 +1428,7 @@ main(void)
 	GS_RUN(test_revoked);
 	GS_RUN(test_concurrent_resolve_and_dispatch);
 	GS_RUN(test_order_independence);
+	GS_RUN(test_fold_more);
 	GS_RUN(test_einval);
 	GS_RUN(test_labels);
 	return 0;
