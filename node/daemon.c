@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +48,8 @@ struct daemon {
 	gs_node          *node;
 	const struct gs_config *cfg;
 	void             *ctx;
-	void             *router, *dealer, *zap, *pub, *control, *mon;
+	void             *router, *dealer, *zap, *pub, *mon;
+	int               control;   /* AF_UNIX datagram fd for pokes; -1 */
 	gs_sync          *sync;
 	gs_peer          *parent;
 	char              parent_path[GS_PATH_MAX_BYTES + 1];
@@ -464,8 +467,22 @@ control_drain(struct daemon *d)
 	char buf[16];
 
 	for (int i = 0; i < DRAIN_MAX; i++)
-		if (zmq_recv(d->control, buf, sizeof(buf), ZMQ_DONTWAIT) < 0)
+		if (recv(d->control, buf, sizeof(buf), MSG_DONTWAIT) < 0)
 			break;
+}
+
+/* The control socket's address: DIR/control.sock. -1 when the path does
+ * not fit sun_path (the loop's timer notices local writes then). */
+static int
+control_addr(const char *dir, struct sockaddr_un *a)
+{
+	int n;
+
+	memset(a, 0, sizeof(*a));
+	a->sun_family = AF_UNIX;
+	n = snprintf(a->sun_path, sizeof(a->sun_path), "%s/%s", dir,
+	    GS_DAEMON_CONTROL_FILE);
+	return n > 0 && (size_t)n < sizeof(a->sun_path) ? 0 : -1;
 }
 
 /* ---- PUB: every newly stored envelope, topic = case id ---- */
@@ -565,6 +582,7 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 {
 	const struct gs_config *c = d->cfg;
 	char ep[PATH_MAX + 8];
+	struct sockaddr_un ua;
 	gs_txn *t = NULL;
 	uint8_t mkey[32], pkey[32], pcurve[32];
 	bool have_mkey = false;
@@ -620,17 +638,21 @@ open_sockets(struct daemon *d, const char *dir, char *err, size_t cap)
 			return GS_EIO;
 		}
 	}
-	snprintf(ep, sizeof(ep), "ipc://%s/%s", dir, GS_DAEMON_CONTROL_FILE);
-	if (strlen(ep) < 100) {   /* sun_path limit: else the timer serves */
-		d->control = zmq_socket(d->ctx, ZMQ_PULL);
-		if (d->control == NULL || set_int(d->control, ZMQ_LINGER, 0) != 0 ||
-		    zmq_bind(d->control, ep) != 0) {
+	/* Pokes are datagrams: a CLI write sends one byte and needs no
+	 * connection, handshake or ZeroMQ context of its own. A file left by
+	 * a daemon that died is ours to replace: we hold daemon.lock. */
+	if (control_addr(dir, &ua) == 0) {
+		unlink(ua.sun_path);
+		d->control = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
+		    SOCK_NONBLOCK, 0);
+		if (d->control < 0 ||
+		    bind(d->control, (struct sockaddr *)&ua, sizeof(ua)) != 0) {
 			logmsg("warn", "no control socket at %s: %s; local writes "
-			    "are noticed by the timer", ep,
-			    zmq_strerror(zmq_errno()));
-			if (d->control)
-				zmq_close(d->control);
-			d->control = NULL;
+			    "are noticed by the timer", ua.sun_path,
+			    strerror(errno));
+			if (d->control >= 0)
+				close(d->control);
+			d->control = -1;
 		}
 	}
 
@@ -768,14 +790,17 @@ policy_tick(struct daemon *d, uint64_t now)
 static void
 close_sockets(struct daemon *d)
 {
-	void **s[] = { &d->router, &d->dealer, &d->zap, &d->pub, &d->control,
-	    &d->mon };
+	void **s[] = { &d->router, &d->dealer, &d->zap, &d->pub, &d->mon };
 
 	for (size_t i = 0; i < sizeof(s) / sizeof(s[0]); i++)
 		if (*s[i]) {
 			zmq_close(*s[i]);
 			*s[i] = NULL;
 		}
+	if (d->control >= 0) {
+		close(d->control);
+		d->control = -1;
+	}
 }
 
 int
@@ -795,6 +820,7 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 	if (poll_ms > POLL_MS_MAX)
 		poll_ms = POLL_MS_MAX;
 	memset(&d, 0, sizeof(d));
+	d.control = -1;
 	d.node = n;
 	d.cfg = c;
 	err[0] = '\0';
@@ -834,16 +860,20 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		    getenv("GRIDNODE_NOW_MS"));
 
 	while (!stopping) {
-		zmq_pollitem_t it[6];
-		void *sock[6];
-		int ni = 0;
+		zmq_pollitem_t it[7];
+		void *sock[7];
+		int ni = 0, ctl = -1;
 		long wait_ms = poll_ms;
 
 		if (d.zap) { it[ni] = (zmq_pollitem_t){ d.zap, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.zap; }
 		if (d.router) { it[ni] = (zmq_pollitem_t){ d.router, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.router; }
 		if (d.dealer) { it[ni] = (zmq_pollitem_t){ d.dealer, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.dealer; }
 		if (d.mon) { it[ni] = (zmq_pollitem_t){ d.mon, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.mon; }
-		if (d.control) { it[ni] = (zmq_pollitem_t){ d.control, 0, ZMQ_POLLIN, 0 }; sock[ni++] = d.control; }
+		if (d.control >= 0) {
+			ctl = ni;
+			it[ni] = (zmq_pollitem_t){ NULL, d.control, ZMQ_POLLIN, 0 };
+			sock[ni++] = NULL;
+		}
 		if (d.http) {
 			it[ni] = (zmq_pollitem_t){ NULL, gs_http_fd(d.http), ZMQ_POLLIN, 0 };
 			sock[ni++] = NULL;
@@ -874,10 +904,10 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 					rc = dealer_handle(&d);
 				else if (sock[i] == d.mon)
 					monitor_handle(&d);
-				else
-					control_drain(&d);
 			}
 		}
+		if (ctl >= 0 && (it[ctl].revents & ZMQ_POLLIN))
+			control_drain(&d);
 		/* The last batch read is still in hand (its checks ran
 		 * while the one before it committed): apply it now. */
 		if (rc == 0 && !stopping)
@@ -917,7 +947,7 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		}
 	}
 	(void)gs_sync_stop(d.sync, gs_hlc_now_ms());
-	if (d.control) {
+	if (d.control >= 0) {
 		char f[PATH_MAX];
 
 		/* A stale socket file would make every CLI write wait for a
@@ -942,22 +972,15 @@ out:
 int
 gs_daemon_poke(const char *dir)
 {
-	char ep[PATH_MAX + 8], f[PATH_MAX];
-	void *ctx, *s;
+	struct sockaddr_un a;
+	int fd;
 
-	snprintf(f, sizeof(f), "%s/%s", dir, GS_DAEMON_CONTROL_FILE);
-	if (access(f, F_OK) != 0)
+	if (control_addr(dir, &a) != 0 ||
+	    (fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0)) < 0)
 		return 0;
-	snprintf(ep, sizeof(ep), "ipc://%s", f);
-	if ((ctx = zmq_ctx_new()) == NULL)
-		return 0;
-	if ((s = zmq_socket(ctx, ZMQ_PUSH)) != NULL) {
-		set_int(s, ZMQ_LINGER, 20);
-		set_int(s, ZMQ_SNDTIMEO, 0);
-		if (zmq_connect(s, ep) == 0)
-			(void)zmq_send(s, "w", 1, ZMQ_DONTWAIT);
-		zmq_close(s);
-	}
-	zmq_ctx_term(ctx);
+	/* No daemon (ENOENT, ECONNREFUSED) or a full queue (EAGAIN: it has
+	 * pokes enough to wake it): nothing to do either way. */
+	(void)sendto(fd, "w", 1, MSG_DONTWAIT, (struct sockaddr *)&a, sizeof(a));
+	close(fd);
 	return 0;
 }

@@ -4,8 +4,8 @@
  * Binds a ROUTER for the node's children (config [node] listen), dials the
  * parent with a DEALER whose routing id is the node's path, publishes every
  * newly stored envelope on a PUB socket with the case id as topic, and
- * listens on ipc://DIR/control.sock for the CLI's poke after a local
- * write. Links use CurveZMQ with keys converted from the nodes' Ed25519
+ * listens on DIR/control.sock (a Unix datagram socket) for the poke a local
+ * write sends. Links use CurveZMQ with keys converted from the nodes' Ed25519
  * keys; a ZAP handler on the same loop admits only enrolled, unrevoked
  * children. SIGTERM and SIGINT stop it cleanly between two frames.
  *
