@@ -55,15 +55,25 @@ struct gs_peer {
 	gs_peer *next;
 };
 
-/* A received BATCH kept in hand while its signatures are checked on the
- * verify pool: the batch before it is applied and committed meanwhile. */
+/* Received BATCH frames kept in hand while the verify pool checks their
+ * signatures: up to GROUP_MAX frames of one neighbour's stream, back to
+ * back, applied in one transaction. The group before it is applied and
+ * committed meanwhile. Frames stay small on the wire (a slow link must
+ * carry each within the timeout); the receiver folds each case and
+ * commits once per group of what has already arrived. */
+#define GROUP_MAX 8
+
 struct inbatch {
 	gs_peer            *peer;
-	Gs__SyncFrame      *frame;     /* owned; frame->batch */
-	const uint8_t     **bufs;      /* into frame */
+	Gs__SyncFrame      *frames[GROUP_MAX];   /* owned */
+	size_t              nframes;
+	const uint8_t     **bufs;      /* every frame's envelopes, in order */
 	size_t             *lens;
-	struct gs_precheck  pc;
-	bool                tried;     /* the precheck was started, or failed */
+	int8_t             *verdict;   /* per envelope: 1, 0, -1 (apply checks) */
+	size_t              n;
+	struct gs_precheck  pc;        /* checks of the last frame's envelopes */
+	size_t              pc_off;    /* where they start in bufs */
+	bool                tried;     /* they were started, or could not be */
 };
 
 struct gs_sync {
@@ -805,35 +815,97 @@ batch_time(gs_sync *s, const struct timespec *t0)
 	s->st.batch_us_sum += us;
 }
 
-/* Starts the signature checks of next (the batch received after the one
- * in hand) with t, or a read transaction of its own when t is NULL. A
- * failure leaves apply to check each signature itself. */
+/* Starts the signature checks of ib's last frame with t, or a read
+ * transaction of its own when t is NULL. A failure leaves apply to check
+ * each signature itself. */
 static void
-precheck_next(gs_sync *s, gs_txn *t, struct inbatch *next)
+precheck_next(gs_sync *s, gs_txn *t, struct inbatch *ib)
 {
 	gs_txn *r = NULL;
 
-	if (next == NULL || next->tried)
+	if (ib == NULL || ib->tried)
 		return;
-	next->tried = true;
+	ib->tried = true;
 	if (t == NULL && gs_txn_begin(gs_node_store(s->node), 0, &r) != 0)
 		return;
-	(void)gs_precheck_start(t ? t : r, next->bufs, next->lens,
-	    next->frame->batch->n_envelopes, &next->pc);
+	(void)gs_precheck_start(t ? t : r, ib->bufs + ib->pc_off,
+	    ib->lens + ib->pc_off, ib->n - ib->pc_off, &ib->pc);
 	gs_txn_abort(&r);
 }
 
-/* Applies batch b of p, whose signatures were checked already (verdict,
- * one per envelope; NULL: apply checks them), commits it with p's
- * checkpoint and ACKs it. The checks of next start in the same write
+/* Waits for the checks of ib's last frame and files their verdicts. */
+static void
+collect(struct inbatch *ib)
+{
+	const int8_t *v = gs_precheck_wait(&ib->pc);
+
+	if (v != NULL)
+		memcpy(ib->verdict + ib->pc_off, v, ib->n - ib->pc_off);
+	gs_precheck_clear(&ib->pc);
+}
+
+/* Appends frame f's envelopes to ib (whose checks of them are not yet
+ * started) and takes f. */
+static int
+group_add(struct inbatch *ib, Gs__SyncFrame *f)
+{
+	const Gs__SyncBatch *b = f->batch;
+	size_t n = ib->n + b->n_envelopes;
+
+	if (n > ib->n) {
+		const uint8_t **nb = realloc(ib->bufs, n * sizeof(*nb));
+		size_t *nl;
+		int8_t *nv;
+
+		if (nb == NULL)
+			return GS_ENOMEM;
+		ib->bufs = nb;
+		if ((nl = realloc(ib->lens, n * sizeof(*nl))) == NULL)
+			return GS_ENOMEM;
+		ib->lens = nl;
+		if ((nv = realloc(ib->verdict, n * sizeof(*nv))) == NULL)
+			return GS_ENOMEM;
+		ib->verdict = nv;
+	}
+	for (size_t i = 0; i < b->n_envelopes; i++) {
+		ib->bufs[ib->n + i] = b->envelopes[i].data;
+		ib->lens[ib->n + i] = b->envelopes[i].len;
+		ib->verdict[ib->n + i] = -1;
+	}
+	ib->pc_off = ib->n;
+	ib->n = n;
+	ib->frames[ib->nframes++] = f;
+	ib->tried = false;
+	return 0;
+}
+
+/* Whether frame f continues the stream of ib's frames, so that the two
+ * can be applied as one batch. */
+static bool
+continues(const struct inbatch *ib, const gs_peer *p, const Gs__SyncBatch *b)
+{
+	const Gs__SyncBatch *first, *last;
+
+	if (ib->peer != p || ib->nframes == 0 || ib->nframes == GROUP_MAX)
+		return false;
+	first = ib->frames[0]->batch;
+	last = ib->frames[ib->nframes - 1]->batch;
+	return b->from == last->upto + 1 && b->upto >= b->from - 1 &&
+	    b->epoch.len == first->epoch.len &&
+	    memcmp(b->epoch.data, first->epoch.data, b->epoch.len) == 0;
+}
+
+/* Applies the frames of cur, from p, as one batch whose signatures were
+ * checked already, commits it with p's checkpoint and ACKs it (one
+ * cumulative ACK). The checks of next start in the same write
  * transaction, before this batch is applied: the pool works on them while
  * this thread applies and commits. */
 static int
 on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
     uint64_t now)
 {
-	const Gs__SyncBatch *b = cur->frame->batch;
-	const int8_t *verdict = gs_precheck_wait(&cur->pc);
+	const Gs__SyncBatch *b = cur->frames[0]->batch;
+	uint64_t upto = cur->frames[cur->nframes - 1]->batch->upto;
 	struct gs_apply_stats st;
 	struct timespec t0;
 	gs_txn *t = NULL;
@@ -842,6 +914,7 @@ on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
 	uint64_t base;
 	int rc;
 
+	collect(cur);
 	if (!p->up || !p->have_their_epoch) {
 		send_error(s, p, GS_EINVAL, "no session: send HELLO first", now);
 		return 0;
@@ -866,16 +939,16 @@ on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
 		return p->parent ? send_hello(s, p, now) : 0;
 	}
 	memset(&st, 0, sizeof(st));
-	if (b->upto > base && b->n_envelopes == 0) {
+	if (upto > base && cur->n == 0) {
 		/* Nothing to store (the range held only changes that are
 		 * not for us, or came from us): no commit, no fsync. Losing
 		 * this checkpoint in a crash only has the range sent again. */
 		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
 		p->have_cp = true;
-		p->checkpoint = b->upto;
+		p->checkpoint = upto;
 		p->cp_unsaved = true;
 		p->dirty = true;
-	} else if (b->upto > base) {
+	} else if (upto > base) {
 		clock_gettime(CLOCK_MONOTONIC, &t0);
 		if ((rc = gs_txn_begin(gs_node_store(s->node), 1, &t)) != 0)
 			goto out;
@@ -883,8 +956,8 @@ on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
 		/* The changes and the checkpoint that covers them commit
 		 * together: a crash leaves both or neither. */
 		if ((rc = gs_apply_batch_checked(s->node, t, p->path, cur->bufs,
-		    cur->lens, b->n_envelopes, verdict, NULL, &st)) != 0 ||
-		    (rc = put_checkpoint(t, p, p->their_epoch, b->upto)) != 0 ||
+		    cur->lens, cur->n, cur->verdict, NULL, &st)) != 0 ||
+		    (rc = put_checkpoint(t, p, p->their_epoch, upto)) != 0 ||
 		    (rc = gs_txn_commit(&t)) != 0) {
 			char msg[160];
 
@@ -899,18 +972,18 @@ on_batch(gs_sync *s, gs_peer *p, struct inbatch *cur, struct inbatch *next,
 		batch_time(s, &t0);
 		memcpy(p->cp_epoch, p->their_epoch, GS_EPOCH_BYTES);
 		p->have_cp = true;
-		p->checkpoint = b->upto;
+		p->checkpoint = upto;
 		p->cp_unsaved = false;
 		p->rejects_received += st.rejected + st.released_rejected;
 		s->st.applied += st.applied;
 		s->st.rejected += st.rejected + st.released_rejected;
 		p->dirty = true;
 	}
-	s->st.batches_in++;
-	s->st.changes_in += b->n_envelopes;
+	s->st.batches_in += cur->nframes;
+	s->st.changes_in += cur->n;
 	gs__sync_frame__init(&f);
 	gs__sync_ack__init(&a);
-	a.upto = b->upto > base ? b->upto : base;
+	a.upto = upto > base ? upto : base;
 	a.rejected = st.rejected + st.released_rejected;
 	f.body_case = GS__SYNC_FRAME__BODY_ACK;
 	f.ack = &a;
@@ -925,14 +998,15 @@ static void
 inbatch_free(struct inbatch *ib)
 {
 	gs_precheck_clear(&ib->pc);
-	if (ib->frame)
-		gs__sync_frame__free_unpacked(ib->frame, NULL);
+	for (size_t i = 0; i < ib->nframes; i++)
+		gs__sync_frame__free_unpacked(ib->frames[i], NULL);
 	free(ib->bufs);
 	free(ib->lens);
+	free(ib->verdict);
 	memset(ib, 0, sizeof(*ib));
 }
 
-/* Finishes the batch in hand, if any, starting next's checks meanwhile
+/* Finishes the frames in hand, if any, starting next's checks meanwhile
  * (next NULL: none). */
 static int
 settle(gs_sync *s, struct inbatch *next, uint64_t now)
@@ -952,28 +1026,32 @@ settle(gs_sync *s, struct inbatch *next, uint64_t now)
 	return rc;
 }
 
-/* A BATCH frame f from p: its checks start while the batch in hand is
- * applied, and it becomes the batch in hand. Takes f. */
+/* A BATCH frame f from p. When it continues the frames in hand, it joins
+ * them (its checks start once the last one's are done); else those are
+ * applied while its checks run, and it is in hand alone. Takes f. */
 static int
 batch_in(gs_sync *s, gs_peer *p, Gs__SyncFrame *f, uint64_t now)
 {
-	const Gs__SyncBatch *b = f->batch;
 	struct inbatch next;
 	int rc;
 
+	if (continues(&s->in, p, f->batch)) {
+		collect(&s->in);   /* one job on the pool at a time */
+		if ((rc = group_add(&s->in, f)) != 0) {
+			gs__sync_frame__free_unpacked(f, NULL);
+			(void)settle(s, NULL, now);
+			return rc;
+		}
+		precheck_next(s, NULL, &s->in);
+		return 0;
+	}
 	memset(&next, 0, sizeof(next));
 	next.peer = p;
-	next.frame = f;
-	if (b->n_envelopes > 0 &&
-	    ((next.bufs = calloc(b->n_envelopes, sizeof(*next.bufs))) == NULL ||
-	    (next.lens = calloc(b->n_envelopes, sizeof(*next.lens))) == NULL)) {
+	if ((rc = group_add(&next, f)) != 0) {
+		gs__sync_frame__free_unpacked(f, NULL);
 		inbatch_free(&next);
 		(void)settle(s, NULL, now);
-		return GS_ENOMEM;
-	}
-	for (size_t i = 0; i < b->n_envelopes; i++) {
-		next.bufs[i] = b->envelopes[i].data;
-		next.lens[i] = b->envelopes[i].len;
+		return rc;
 	}
 	if ((rc = settle(s, &next, now)) != 0) {
 		inbatch_free(&next);

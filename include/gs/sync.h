@@ -76,10 +76,12 @@ int gs_sync_hello(gs_sync *s, gs_peer *p, uint64_t now_ms);
  * and counted; they never stop the engine. Returns 0 or a store error
  * (GS_EFULL, GS_EIO) the daemon must treat as fatal for the node.
  *
- * A BATCH is kept in hand while the verify pool checks its signatures:
- * it is applied, committed and ACKed by the next call into the engine
- * (so the next batch's checks overlap this one's commit), at the latest
- * by gs_sync_settle or gs_sync_tick. */
+ * A BATCH is kept in hand while the verify pool checks its signatures.
+ * Following batches of the same stream join it (up to 8, applied as one
+ * transaction with one ACK); any other call into the engine applies,
+ * commits and ACKs what is in hand first (a batch that does not join has
+ * its checks overlap that commit), at the latest gs_sync_settle or
+ * gs_sync_tick. */
 int gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
     uint64_t now_ms);
 

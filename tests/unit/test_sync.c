@@ -24,7 +24,7 @@
 #include "gs/verify.h"
 
 #define T0        1700000100000ULL  /* the engine's clock, unix ms */
-#define NENV_MAX  64
+#define NENV_MAX  96
 #define FRAMES_MAX 64
 
 /* One frame the engine sent. */
@@ -302,111 +302,146 @@ finish(void)
 
 /* ---- tests ---- */
 
-/* Batch k stays in hand until k+1 arrives; k+1 until settle. */
+/* Frames of one stream join in hand, up to a group of GROUP_MAX (8):
+ * nothing is applied or ACKed until the group is full and a ninth frame
+ * arrives (then the eight are applied in one transaction, one ACK)
+ * or until settle. */
 static void
 test_in_hand(void)
 {
 	const struct gs_sync_stats *st;
-	enum { N1 = 10, N2 = 12 };
+	enum { F = 8, G = 8 };
 
 	start();
-	reports(N1 + N2);
+	reports(F * (G + 1));
 	GS_CHECK_EQ(gs_verify_threads(), 0);
-	batch(1, N1, 0, N1, T0 + 1);
+	batch(1, F, 0, F, T0 + 1);
 	/* Its checks went to the pool, which started for them. */
 	GS_CHECK(gs_verify_threads() > 0);
+	for (int k = 1; k < G; k++)
+		batch((uint64_t)k * F + 1, (uint64_t)(k + 1) * F, k * F, F,
+		    T0 + 1 + (uint64_t)k);
 	GS_CHECK_EQ(nsent, 0);                  /* no ACK yet */
-	held_range(0, N1, false);
+	held_range(0, G * F, false);
 	GS_CHECK_EQ(stored_checkpoint(), 0);
 	GS_CHECK_EQ(gs_sync_stats(s)->batches_in, 0);
 
-	batch(N1 + 1, N1 + N2, N1, N2, T0 + 2);
+	/* The ninth frame: the group of eight is applied, one ACK. */
+	batch(G * F + 1, (G + 1) * F, G * F, F, T0 + 10);
 	GS_CHECK_EQ(nsent, 1);
-	GS_CHECK_EQ(ack(0)->upto, N1);
+	GS_CHECK_EQ(ack(0)->upto, G * F);
 	GS_CHECK_EQ(ack(0)->rejected, 0);
-	held_range(0, N1, true);
-	held_range(N1, N1 + N2, false);
-	GS_CHECK_EQ(stored_checkpoint(), N1);
-	GS_CHECK_EQ(gs_sync_stats(s)->applied, N1);
+	held_range(0, G * F, true);
+	held_range(G * F, (G + 1) * F, false);
+	GS_CHECK_EQ(stored_checkpoint(), G * F);
+	GS_CHECK_EQ(gs_sync_stats(s)->applied, G * F);
+	GS_CHECK_EQ(gs_sync_stats(s)->batches_in, G);
 
-	GS_CHECK_EQ(gs_sync_settle(s, T0 + 3), 0);
+	GS_CHECK_EQ(gs_sync_settle(s, T0 + 11), 0);
 	GS_CHECK_EQ(nsent, 2);
-	GS_CHECK_EQ(ack(1)->upto, N1 + N2);
+	GS_CHECK_EQ(ack(1)->upto, (G + 1) * F);
 	GS_CHECK_EQ(ack(1)->rejected, 0);
-	held_range(0, N1 + N2, true);
-	GS_CHECK_EQ(stored_checkpoint(), N1 + N2);
+	held_range(0, (G + 1) * F, true);
+	GS_CHECK_EQ(stored_checkpoint(), (G + 1) * F);
 
 	/* Nothing is left in hand: settling again sends nothing. */
-	GS_CHECK_EQ(gs_sync_settle(s, T0 + 4), 0);
+	GS_CHECK_EQ(gs_sync_settle(s, T0 + 12), 0);
 	GS_CHECK_EQ(nsent, 2);
 	st = gs_sync_stats(s);
-	GS_CHECK_EQ(st->applied, N1 + N2);
-	GS_CHECK_EQ(st->batches_in, 2);
-	GS_CHECK_EQ(st->changes_in, N1 + N2);
+	GS_CHECK_EQ(st->applied, (G + 1) * F);
+	GS_CHECK_EQ(st->batches_in, G + 1);
+	GS_CHECK_EQ(st->changes_in, (G + 1) * F);
 	GS_CHECK_EQ(st->rejected, 0);
 	GS_CHECK_EQ(st->bad_frames, 0);
 	GS_CHECK(gs_peer_up(xp));
 	finish();
 }
 
-/* A forged signature in k+1, checked by the pool while k was in hand:
- * that one envelope is rejected, the rest of both batches applied. */
+/* A frame that does not continue the stream in hand (a gap in its range)
+ * is not joined: the frames in hand are applied and ACKed first, then the
+ * gap is refused as before. */
+static void
+test_not_joined(void)
+{
+	enum { F = 8 };
+
+	start();
+	reports(2 * F);
+	batch(1, F, 0, F, T0 + 1);
+	batch(F + 2, 2 * F + 1, F, F, T0 + 2);  /* skips F + 1 */
+	GS_CHECK_EQ(nsent, 1);
+	GS_CHECK_EQ(ack(0)->upto, F);
+	held_range(0, F, true);
+	GS_CHECK_EQ(gs_sync_settle(s, T0 + 3), 0);
+	GS_CHECK_EQ(nsent, 2);
+	GS_CHECK_EQ(sent[1].body, GS__SYNC_FRAME__BODY_ERROR);
+	held_range(F, 2 * F, false);
+	GS_CHECK_EQ(stored_checkpoint(), F);
+	finish();
+}
+
+/* A forged signature in the frame after a full group, checked by the
+ * pool while the group was applied: that one envelope is rejected, the
+ * rest applied. */
 static void
 test_forged(void)
 {
 	const struct gs_sync_stats *st;
-	enum { N1 = 8, N2 = 9, BAD = N1 + 4 };
+	enum { F = 8, G = 8, N = F * (G + 1), BAD = G * F + 4 };
 
 	start();
-	reports(N1 + N2);
+	reports(N);
 	/* The last byte of an envelope is in its signature (test_verify). */
 	es[BAD].buf[es[BAD].len - 1] ^= 0x01;
-	batch(1, N1, 0, N1, T0 + 1);
-	batch(N1 + 1, N1 + N2, N1, N2, T0 + 2);
+	for (int k = 0; k <= G; k++)
+		batch((uint64_t)k * F + 1, (uint64_t)(k + 1) * F, k * F, F,
+		    T0 + 1 + (uint64_t)k);
 	GS_CHECK_EQ(nsent, 1);
-	GS_CHECK_EQ(ack(0)->upto, N1);
+	GS_CHECK_EQ(ack(0)->upto, G * F);
 	GS_CHECK_EQ(ack(0)->rejected, 0);
-	GS_CHECK_EQ(gs_sync_settle(s, T0 + 3), 0);
+	GS_CHECK_EQ(gs_sync_settle(s, T0 + 10), 0);
 	GS_CHECK_EQ(nsent, 2);
-	GS_CHECK_EQ(ack(1)->upto, N1 + N2);
+	GS_CHECK_EQ(ack(1)->upto, N);
 	GS_CHECK_EQ(ack(1)->rejected, 1);
 	held_range(0, BAD, true);
 	GS_CHECK(!held(es[BAD].id));
-	held_range(BAD + 1, N1 + N2, true);
-	GS_CHECK_EQ(stored_checkpoint(), N1 + N2);
+	held_range(BAD + 1, N, true);
+	GS_CHECK_EQ(stored_checkpoint(), N);
 	st = gs_sync_stats(s);
 	GS_CHECK_EQ(st->rejected, 1);
-	GS_CHECK_EQ(st->applied, N1 + N2 - 1);
-	GS_CHECK_EQ(st->batches_in, 2);
-	GS_CHECK_EQ(st->changes_in, N1 + N2);
+	GS_CHECK_EQ(st->applied, N - 1);
+	GS_CHECK_EQ(st->batches_in, G + 1);
+	GS_CHECK_EQ(st->changes_in, N);
 	finish();
 }
 
-/* An envelope in both k and k+1: k+1's checks started before k stored
- * it, so the pool checked it; apply still takes it once. */
+/* An envelope in two frames of one group, and a forged one in the second
+ * frame: each frame's checks ran on the pool in turn; apply takes the
+ * shared envelope once and rejects the forged one. */
 static void
 test_overlap(void)
 {
 	const struct gs_sync_stats *st;
-	enum { N = 16, K = 8 };
+	enum { N = 16, K = 8, BAD = 12 };
 
 	start();
 	reports(N);
+	es[BAD].buf[es[BAD].len - 1] ^= 0x01;
 	batch(1, K, 0, K, T0 + 1);              /* es[0..8) */
 	batch(K + 1, N, K - 1, N - K + 1, T0 + 2);      /* es[7..16) */
-	GS_CHECK_EQ(nsent, 1);
-	GS_CHECK_EQ(ack(0)->upto, K);
-	held_range(0, K, true);
-	held_range(K, N, false);
+	GS_CHECK_EQ(nsent, 0);                  /* one group */
+	held_range(0, N, false);
 	GS_CHECK_EQ(gs_sync_settle(s, T0 + 3), 0);
-	GS_CHECK_EQ(nsent, 2);
-	GS_CHECK_EQ(ack(1)->upto, N);
-	GS_CHECK_EQ(ack(1)->rejected, 0);
-	held_range(0, N, true);
+	GS_CHECK_EQ(nsent, 1);
+	GS_CHECK_EQ(ack(0)->upto, N);
+	GS_CHECK_EQ(ack(0)->rejected, 1);
+	held_range(0, BAD, true);
+	GS_CHECK(!held(es[BAD].id));
+	held_range(BAD + 1, N, true);
 	st = gs_sync_stats(s);
-	GS_CHECK_EQ(st->applied, N);            /* es[7] once */
+	GS_CHECK_EQ(st->applied, N - 1);        /* es[7] once */
 	GS_CHECK_EQ(st->changes_in, N + 1);     /* received twice */
-	GS_CHECK_EQ(st->rejected, 0);
+	GS_CHECK_EQ(st->rejected, 1);
 	GS_CHECK_EQ(st->batches_in, 2);
 	finish();
 }
@@ -512,7 +547,8 @@ test_empty_then_reset(void)
 	start();
 	reports(N);
 	batch(1, N, 0, N, T0 + 1);
-	batch(N + 1, N + 5, 0, 0, T0 + 2);
+	GS_CHECK_EQ(gs_sync_settle(s, T0 + 2), 0);
+	batch(N + 1, N + 5, 0, 0, T0 + 2);      /* alone: not joined */
 	GS_CHECK_EQ(gs_sync_settle(s, T0 + 3), 0);
 	GS_CHECK_EQ(stored_checkpoint(), N);
 	hello_feed(3, T0 + 4);
@@ -597,6 +633,7 @@ main(void)
 {
 	GS_CHECK(sodium_init() >= 0);
 	GS_RUN(test_in_hand);
+	GS_RUN(test_not_joined);
 	GS_RUN(test_forged);
 	GS_RUN(test_overlap);
 	GS_RUN(test_heartbeat_order);
