@@ -7,7 +7,10 @@ DEB_PKGS = build-essential pkg-config libzmq3-dev libprotobuf-c-dev \
 	protobuf-c-compiler liblmdb-dev lmdb-utils libsodium-dev libinih-dev \
 	python3 python3-pytest python3-zmq clang libmicrohttpd-dev \
 	libjansson-dev
-PKGS     = libprotobuf-c lmdb libsodium libzmq inih libmicrohttpd jansson
+PKGS     = libprotobuf-c lmdb libsodium libzmq inih jansson
+# Compiled against, not linked: node/http.c opens it when a node serves
+# HTTP (it brings GnuTLS along; most villages serve none).
+PKGS_DL  = libmicrohttpd
 
 B        = build
 CC      ?= cc
@@ -20,7 +23,7 @@ OPT      = -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 B        = build-san
 endif
 CFLAGS_ALL = -std=c11 -D_GNU_SOURCE $(OPT) -Iinclude -I$(B)/gen \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+	$(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null) $(CFLAGS)
 LDLIBS_ALL = $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(LDLIBS)
 LDFLAGS_ALL = $(OPT) $(LDFLAGS)
 
@@ -149,7 +152,7 @@ FUZZ_NAMES         = envelope apply sync config cli http
 FUZZ_SAN           = -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_CFLAGS        = -std=c11 -D_GNU_SOURCE $(FUZZ_SAN) -Iinclude -I$(FZ)/gen \
-	$(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+	$(shell pkg-config --cflags $(PKGS) $(PKGS_DL) 2>/dev/null)
 FUZZ_LIB_OBJ       = $(LIB_SRC:node/%.c=$(FZ)/obj/%.o) $(FZ)/obj/gridsync.pb-c.o \
 	$(FZ)/obj/web_assets.o
 FUZZ_BIN           = $(FUZZ_NAMES:%=$(FZ)/fuzz_%)

@@ -7,6 +7,7 @@
  * line, and a write is signed and applied by the one write path there is.
  */
 #include <arpa/inet.h>
+#include <dlfcn.h>
 #include <netinet/in.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -29,6 +30,85 @@
 #include "gs/operators.h"
 #include "gs/ops.h"
 #include "gs/path.h"
+
+/*
+ * libmicrohttpd is opened when a node is to serve HTTP, not linked: with
+ * it comes GnuTLS and its dependencies, 2.4 MiB of resident library pages
+ * in every node, and most villages serve no dashboard (BENCH.md, idle
+ * village RSS). The calls below go through this table by their own names.
+ */
+#define MHD_SONAME "libmicrohttpd.so.12"
+static struct {
+	void *lib;
+	__typeof__(MHD_start_daemon)                *start_daemon;
+	__typeof__(MHD_stop_daemon)                 *stop_daemon;
+	__typeof__(MHD_run)                         *run;
+	__typeof__(MHD_get_timeout)                 *get_timeout;
+	__typeof__(MHD_get_daemon_info)             *get_daemon_info;
+	__typeof__(MHD_create_response_from_buffer) *create_response_from_buffer;
+	__typeof__(MHD_add_response_header)         *add_response_header;
+	__typeof__(MHD_queue_response)              *queue_response;
+	__typeof__(MHD_destroy_response)            *destroy_response;
+	__typeof__(MHD_lookup_connection_value)     *lookup_connection_value;
+	__typeof__(MHD_get_connection_values)       *get_connection_values;
+} mhd;
+
+#define MHD_start_daemon                mhd.start_daemon
+#define MHD_stop_daemon                 mhd.stop_daemon
+#define MHD_run                         mhd.run
+#define MHD_get_timeout                 mhd.get_timeout
+#define MHD_get_daemon_info             mhd.get_daemon_info
+#define MHD_create_response_from_buffer mhd.create_response_from_buffer
+#define MHD_add_response_header         mhd.add_response_header
+#define MHD_queue_response              mhd.queue_response
+#define MHD_destroy_response            mhd.destroy_response
+#define MHD_lookup_connection_value     mhd.lookup_connection_value
+#define MHD_get_connection_values       mhd.get_connection_values
+
+/* Opens the library once per process and finds every function: 0, or
+ * GS_EIO with the reason in err. */
+static int
+mhd_open(char *err, size_t cap)
+{
+	static const char *const names[] = {
+		"MHD_start_daemon", "MHD_stop_daemon", "MHD_run",
+		"MHD_get_timeout", "MHD_get_daemon_info",
+		"MHD_create_response_from_buffer", "MHD_add_response_header",
+		"MHD_queue_response", "MHD_destroy_response",
+		"MHD_lookup_connection_value", "MHD_get_connection_values",
+	};
+	void *fns[sizeof(names) / sizeof(names[0])];
+	void *lib;
+
+	if (mhd.lib != NULL)
+		return 0;
+	if ((lib = dlopen(MHD_SONAME, RTLD_NOW | RTLD_LOCAL)) == NULL) {
+		snprintf(err, cap, "[http] needs %s (Debian package "
+		    "libmicrohttpd12): %s", MHD_SONAME, dlerror());
+		return GS_EIO;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if ((fns[i] = dlsym(lib, names[i])) == NULL) {
+			snprintf(err, cap, "%s has no %s", MHD_SONAME, names[i]);
+			dlclose(lib);
+			return GS_EIO;
+		}
+	/* POSIX: a function's address fits a void *. memcpy keeps ISO C's
+	 * object/function pointer rule out of it. */
+	memcpy(&mhd.start_daemon, &fns[0], sizeof(void *));
+	memcpy(&mhd.stop_daemon, &fns[1], sizeof(void *));
+	memcpy(&mhd.run, &fns[2], sizeof(void *));
+	memcpy(&mhd.get_timeout, &fns[3], sizeof(void *));
+	memcpy(&mhd.get_daemon_info, &fns[4], sizeof(void *));
+	memcpy(&mhd.create_response_from_buffer, &fns[5], sizeof(void *));
+	memcpy(&mhd.add_response_header, &fns[6], sizeof(void *));
+	memcpy(&mhd.queue_response, &fns[7], sizeof(void *));
+	memcpy(&mhd.destroy_response, &fns[8], sizeof(void *));
+	memcpy(&mhd.lookup_connection_value, &fns[9], sizeof(void *));
+	memcpy(&mhd.get_connection_values, &fns[10], sizeof(void *));
+	mhd.lib = lib;
+	return 0;
+}
 
 #define HTTP_CONN_MAX     64
 #define HTTP_CONN_PER_IP  16  /* one slow client cannot hold them all */
@@ -736,6 +816,8 @@ gs_http_start(gs_node *n, const char *dir, const char *listen,
 		    "and port, e.g. 127.0.0.1:8101", listen);
 		return GS_EINVAL;
 	}
+	if ((rc = mhd_open(err, cap)) != 0)
+		return rc;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
 		return GS_ENOMEM;
 	h->node = n;
