@@ -36,6 +36,11 @@ struct gs_peer {
 	                             * with the next flush or batch */
 	/* Our feed, going out. */
 	uint64_t sent_upto, acked_upto;
+	/* Scanned beyond sent_upto up to here and found nothing for them:
+	 * such a range is sent (as an empty batch) at most once per
+	 * heartbeat, not after every change of our feed. */
+	uint64_t scanned_upto;
+	uint64_t last_batch_ms;
 	uint64_t inflight[WINDOW_MAX];
 	uint32_t ninflight;
 	uint64_t rejects_received, rejects_sent;
@@ -559,7 +564,7 @@ send_batch(gs_sync *s, gs_peer *p, uint64_t now, bool *sent)
 	ProtobufCBinaryData *env = NULL;
 	struct out o;
 	gs_txn *t = NULL;
-	uint64_t last, seq, from = p->sent_upto + 1, upto = p->sent_upto;
+	uint64_t last, seq, start, from = p->sent_upto + 1, upto = p->sent_upto;
 	int rc;
 
 	*sent = false;
@@ -568,7 +573,11 @@ send_batch(gs_sync *s, gs_peer *p, uint64_t now, bool *sent)
 		return rc;
 	if ((rc = gs_feed_last(t, &last)) != 0 || last <= p->sent_upto)
 		goto out;
-	for (seq = from; seq <= last && seq < from + GS_SYNC_SCAN_MAX; seq++) {
+	/* What was scanned already holds nothing for them. */
+	if (p->scanned_upto > p->sent_upto)
+		upto = p->scanned_upto;
+	start = upto + 1;
+	for (seq = start; seq <= last && seq < start + GS_SYNC_SCAN_MAX; seq++) {
 		if (o.n >= s->o.batch_max || o.bytes >= GS_SYNC_BATCH_SOFT_BYTES)
 			break;
 		if ((rc = consider(s, t, p, seq, &o)) != 0)
@@ -582,6 +591,14 @@ send_batch(gs_sync *s, gs_peer *p, uint64_t now, bool *sent)
 	for (size_t i = 0; i < o.n; i++) {
 		env[i].data = o.bufs[i];
 		env[i].len = o.lens[i];
+	}
+	/* Nothing for them: every neighbour but the one a change came from
+	 * would get an empty batch per change (a town's villages, each
+	 * other's changes), and answer it. Send the range at most once per
+	 * heartbeat; it only moves their checkpoint. */
+	if (o.n == 0 && elapsed(now, p->last_batch_ms) < s->o.heartbeat_ms) {
+		p->scanned_upto = upto;
+		goto out;
 	}
 	gs__sync_frame__init(&f);
 	gs__sync_batch__init(&b);
@@ -597,6 +614,8 @@ send_batch(gs_sync *s, gs_peer *p, uint64_t now, bool *sent)
 	if ((rc = send_frame(s, p, &f, now)) != 0)
 		goto out;
 	p->sent_upto = upto;
+	p->scanned_upto = 0;
+	p->last_batch_ms = now;
 	p->inflight[p->ninflight++] = upto;
 	s->st.batches_out++;
 	s->st.changes_out += o.n;
@@ -781,6 +800,8 @@ on_hello(gs_sync *s, gs_peer *p, const Gs__SyncHello *h, uint64_t now)
 		p->sent_upto = p->acked_upto = 0;
 	}
 	p->ninflight = 0;
+	p->scanned_upto = 0;
+	p->last_batch_ms = 0;
 	if (!p->up)
 		p->since_ms = now;
 	p->up = true;

@@ -446,6 +446,47 @@ test_overlap(void)
 	finish();
 }
 
+/* The town's feed grows by the village's own changes, which are never
+ * sent back: the range that holds nothing for the village goes out as an
+ * empty batch at most once per heartbeat (1 s here), not after every
+ * batch, and then covers all of it. */
+static void
+test_empty_range_deferred(void)
+{
+	enum { F = 8 };
+	uint64_t last = 0;
+	gs_txn *t = NULL;
+
+	start();
+	reports(3 * F);
+	/* Three batches, each settled alone and followed by a tick: the
+	 * town's feed grows each time, nothing is sent but the ACKs. */
+	for (int k = 0; k < 3; k++) {
+		batch((uint64_t)k * F + 1, (uint64_t)(k + 1) * F, k * F, F,
+		    T0 + 10 + (uint64_t)k);
+		GS_CHECK_EQ(gs_sync_settle(s, T0 + 20 + (uint64_t)k), 0);
+		GS_CHECK_EQ(gs_sync_tick(s, T0 + 30 + (uint64_t)k), 0);
+	}
+	GS_CHECK_EQ(count(GS__SYNC_FRAME__BODY_ACK), 3);
+	GS_CHECK_EQ(count(GS__SYNC_FRAME__BODY_BATCH), 0);
+	GS_CHECK_EQ(gs_txn_begin(gs_node_store(C.n), 0, &t), 0);
+	GS_CHECK_EQ(gs_feed_last(t, &last), 0);
+	gs_txn_abort(&t);
+	/* A heartbeat after the town's first batch of the session: one
+	 * empty batch up to the end of the feed. */
+	forget();
+	GS_CHECK_EQ(gs_sync_tick(s, T0 + 1000), 0);
+	GS_CHECK_EQ(count(GS__SYNC_FRAME__BODY_BATCH), 1);
+	for (int i = 0; i < nsent; i++)
+		if (sent[i].body == GS__SYNC_FRAME__BODY_BATCH)
+			GS_CHECK_EQ(sent[i].upto, last);
+	/* And not again before the next heartbeat. */
+	forget();
+	GS_CHECK_EQ(gs_sync_tick(s, T0 + 1500), 0);
+	GS_CHECK_EQ(count(GS__SYNC_FRAME__BODY_BATCH), 0);
+	finish();
+}
+
 /* A HEARTBEAT comes after the batch in hand: k is applied and ACKed by
  * the gs_sync_input of the heartbeat itself. */
 static void
@@ -636,6 +677,7 @@ main(void)
 	GS_RUN(test_not_joined);
 	GS_RUN(test_forged);
 	GS_RUN(test_overlap);
+	GS_RUN(test_empty_range_deferred);
 	GS_RUN(test_heartbeat_order);
 	GS_RUN(test_garbage_order);
 	GS_RUN(test_empty_stop);
