@@ -701,8 +701,23 @@ class Bench:
             if r.error:
                 extra += " **Failed in this run:** %s." % r.error
             out.append("- **%s**: %s%s" % (r.figure, r.how, extra))
-        out += ["", "## Profile", "",
-                "(to be filled by the lead: perf/callgrind findings)", ""]
+        # The profile and what each change bought are written by hand
+        # below the generated part; a new run keeps them.
+        kept = None
+        try:
+            old = Path(path).read_text()
+            if "\n## Profile" in old:
+                kept = old[old.index("\n## Profile") + 1:]
+        except OSError:
+            pass
+        out += [""]
+        if kept:
+            out.append(kept.rstrip("\n"))
+        else:
+            out += ["## Profile", "",
+                    "(to be filled by hand: perf findings, what each change "
+                    "bought)"]
+        out.append("")
         Path(path).write_text("\n".join(out))
 
     def cleanup(self):
