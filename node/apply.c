@@ -893,7 +893,9 @@ gs_apply_batch_checked(gs_node *node, gs_txn *t, const char *source,
 		struct touched *tc = &b.cases[i];
 
 		rc = tc->full ? GS_ECONFLICT : fold_on(t, tc->id, tc->ids, tc->n);
-		if (rc == GS_ECONFLICT || rc == GS_ENOTFOUND)
+		/* Out of order, no projection yet, or one that does not
+		 * decode: fold afresh from the stored changes. */
+		if (rc == GS_ECONFLICT || rc == GS_ENOTFOUND || rc == GS_EBADMSG)
 			rc = gs_apply_refold(t, tc->id, NULL);
 	}
 	for (size_t i = 0; i < b.ncases; i++) {

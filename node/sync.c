@@ -847,6 +847,8 @@ precheck_next(gs_sync *s, gs_txn *t, struct inbatch *ib)
 	if (ib == NULL || ib->tried)
 		return;
 	ib->tried = true;
+	if (ib->n == ib->pc_off)
+		return;   /* empty frames: nothing to check */
 	if (t == NULL && gs_txn_begin(gs_node_store(s->node), 0, &r) != 0)
 		return;
 	(void)gs_precheck_start(t ? t : r, ib->bufs + ib->pc_off,
@@ -1074,7 +1076,9 @@ batch_in(gs_sync *s, gs_peer *p, Gs__SyncFrame *f, uint64_t now)
 		(void)settle(s, NULL, now);
 		return rc;
 	}
-	if ((rc = settle(s, &next, now)) != 0) {
+	/* A group that could not be stored was answered with an ERROR;
+	 * this frame, maybe another neighbour's, is judged on its own. */
+	if ((rc = fatal(settle(s, &next, now))) != 0) {
 		inbatch_free(&next);
 		return rc;
 	}
@@ -1279,13 +1283,15 @@ flush(gs_sync *s, bool all, bool seen)
 int
 gs_sync_stop(gs_sync *s, uint64_t now)
 {
-	int rc;
+	int rc, rc2;
 
-	if ((rc = gs_sync_settle(s, now)) != 0)
-		return rc;
+	/* Even after a store error: every link is marked down and written
+	 * if the store still takes it. */
+	rc = gs_sync_settle(s, now);
 	for (gs_peer *p = s->peers; p; p = p->next)
 		gs_sync_down(s, p, "this node stopped", now);
-	return flush(s, true, true);
+	rc2 = flush(s, true, true);
+	return rc != 0 ? rc : rc2;
 }
 
 int

@@ -90,8 +90,9 @@ int gs_sync_input(gs_sync *s, gs_peer *p, const uint8_t *buf, size_t len,
 int gs_sync_settle(gs_sync *s, uint64_t now_ms);
 
 /* Settles, then heartbeats, timeouts, re-HELLO, and sending what is due
- * to every neighbour; persists link status at most once a second. Call
- * after every poll. Returns 0 or a store error. */
+ * to every neighbour; persists link status at most once a second when it
+ * changed, every 10 s when only last_seen moved. Call after every poll.
+ * Returns 0 or a store error. */
 int gs_sync_tick(gs_sync *s, uint64_t now_ms);
 
 /* The transport lost p (or its send failed). */
