@@ -1122,17 +1122,11 @@ xorshift32(uint32_t *s)
 	return x;
 }
 
+/* Fourteen changes of one case with ties in hlc and origin, three
+ * conflicts and a revoked signer (reset() first). */
 static void
-test_order_independence(void)
+fourteen(struct gs_fold_item it[14])
 {
-	struct gs_fold_item it[14], sh[14];
-	Gs__Case *ref, *c;
-	uint8_t *pref, *p;
-	size_t lref, l, n = 14, i, j, round;
-	uint32_t seed = 0x9e3779b9u;
-	struct gs_fold_item t;
-
-	reset();
 	it[0] = report("q/c/x", H(1));
 	it[1] = progress("q/c/x", H(2), "村调委会介入");
 	it[2] = whistle("q/c/x", H(3));
@@ -1148,6 +1142,20 @@ test_order_independence(void)
 	it[12] = dispatch("q/c", H(9), "q/c/@police");	/* revoked */
 	it[12].revoked = true;
 	it[13] = progress("q/c", H(9), "已回访");
+}
+
+static void
+test_order_independence(void)
+{
+	struct gs_fold_item it[14], sh[14];
+	Gs__Case *ref, *c;
+	uint8_t *pref, *p;
+	size_t lref, l, n = 14, i, j, round;
+	uint32_t seed = 0x9e3779b9u;
+	struct gs_fold_item t;
+
+	reset();
+	fourteen(it);
 
 	ref = fold(it, n);
 	GS_CHECK_EQ(ref->status, GS__STATUS__CLOSED);
@@ -1186,7 +1194,7 @@ test_order_independence(void)
 
 /* Folding on (gs_fold_more) from a stored projection, as apply does for
  * a batch's new changes: at every split of the 14 changes of
- * test_order_independence, the first k folded, packed and unpacked again
+ * fourteen(), the first k folded, packed and unpacked again
  * (as read from the store), then the rest folded on in shuffled order,
  * gives the full fold byte for byte. A change that sorts before the last
  * one folded is refused with GS_ECONFLICT and leaves the case as it was. */
@@ -1201,21 +1209,7 @@ test_fold_more(void)
 	struct gs_fold_item t;
 
 	reset();
-	it[0] = report("q/c/x", H(1));
-	it[1] = progress("q/c/x", H(2), "村调委会介入");
-	it[2] = whistle("q/c/x", H(3));
-	it[3] = dispatch("q/c", H(4), "q/c/@police");
-	it[4] = dispatch("q/c", H(4), "q/c/@justice");
-	it[5] = ack("q/c/@police", H(5));
-	it[6] = supervise("q", H(5));
-	it[7] = resolve("q/c/@police", H(6), GS__OUTCOME__MEDIATED, "");
-	it[8] = ack("q/c/@justice", H(6));
-	it[9] = followup("q/c/x", H(7), GS__SATISFACTION__BASIC);
-	it[10] = whistle("q/c/x", H(8));
-	it[11] = progress("q/c/y", H(8), "不该看到");
-	it[12] = dispatch("q/c", H(9), "q/c/@police");
-	it[12].revoked = true;
-	it[13] = progress("q/c", H(9), "已回访");
+	fourteen(it);
 	ref = fold(it, n);
 	pref = pack(ref, &lref);
 	/* Put the items in the fold's own order (its timeline's), so that
