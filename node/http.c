@@ -70,15 +70,25 @@ static struct {
 static int
 mhd_open(char *err, size_t cap)
 {
-	static const char *const names[] = {
-		"MHD_start_daemon", "MHD_stop_daemon", "MHD_run",
-		"MHD_get_timeout", "MHD_get_daemon_info",
-		"MHD_create_response_from_buffer", "MHD_add_response_header",
-		"MHD_queue_response", "MHD_destroy_response",
-		"MHD_lookup_connection_value", "MHD_get_connection_values",
+	/* Each name, and the table slot its address goes to. */
+	static const struct {
+		const char *name;
+		void       *slot;
+	} fns[] = {
+		{ "MHD_start_daemon", &mhd.start_daemon },
+		{ "MHD_stop_daemon", &mhd.stop_daemon },
+		{ "MHD_run", &mhd.run },
+		{ "MHD_get_timeout", &mhd.get_timeout },
+		{ "MHD_get_daemon_info", &mhd.get_daemon_info },
+		{ "MHD_create_response_from_buffer",
+		    &mhd.create_response_from_buffer },
+		{ "MHD_add_response_header", &mhd.add_response_header },
+		{ "MHD_queue_response", &mhd.queue_response },
+		{ "MHD_destroy_response", &mhd.destroy_response },
+		{ "MHD_lookup_connection_value", &mhd.lookup_connection_value },
+		{ "MHD_get_connection_values", &mhd.get_connection_values },
 	};
-	void *fns[sizeof(names) / sizeof(names[0])];
-	void *lib;
+	void *lib, *f;
 
 	if (mhd.lib != NULL)
 		return 0;
@@ -87,25 +97,18 @@ mhd_open(char *err, size_t cap)
 		    "libmicrohttpd12): %s", MHD_SONAME, dlerror());
 		return GS_EIO;
 	}
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
-		if ((fns[i] = dlsym(lib, names[i])) == NULL) {
-			snprintf(err, cap, "%s has no %s", MHD_SONAME, names[i]);
+	for (size_t i = 0; i < sizeof(fns) / sizeof(fns[0]); i++) {
+		if ((f = dlsym(lib, fns[i].name)) == NULL) {
+			snprintf(err, cap, "%s has no %s", MHD_SONAME,
+			    fns[i].name);
+			memset(&mhd, 0, sizeof(mhd));
 			dlclose(lib);
 			return GS_EIO;
 		}
-	/* POSIX: a function's address fits a void *. memcpy keeps ISO C's
-	 * object/function pointer rule out of it. */
-	memcpy(&mhd.start_daemon, &fns[0], sizeof(void *));
-	memcpy(&mhd.stop_daemon, &fns[1], sizeof(void *));
-	memcpy(&mhd.run, &fns[2], sizeof(void *));
-	memcpy(&mhd.get_timeout, &fns[3], sizeof(void *));
-	memcpy(&mhd.get_daemon_info, &fns[4], sizeof(void *));
-	memcpy(&mhd.create_response_from_buffer, &fns[5], sizeof(void *));
-	memcpy(&mhd.add_response_header, &fns[6], sizeof(void *));
-	memcpy(&mhd.queue_response, &fns[7], sizeof(void *));
-	memcpy(&mhd.destroy_response, &fns[8], sizeof(void *));
-	memcpy(&mhd.lookup_connection_value, &fns[9], sizeof(void *));
-	memcpy(&mhd.get_connection_values, &fns[10], sizeof(void *));
+		/* POSIX: a function's address fits a void *; memcpy keeps
+		 * ISO C's object/function pointer rule out of it. */
+		memcpy(fns[i].slot, &f, sizeof(f));
+	}
 	mhd.lib = lib;
 	return 0;
 }
