@@ -827,12 +827,12 @@ fail:
 const int8_t *
 gs_precheck_wait(struct gs_precheck *pc)
 {
+	/* n stays 0 unless a job was started: every failure clears pc. */
 	if (pc->started) {
 		gs_verify_wait();
 		pc->started = false;
-		pc->done = true;
 	}
-	return pc->done ? pc->verdict : NULL;
+	return pc->n > 0 ? pc->verdict : NULL;
 }
 
 void

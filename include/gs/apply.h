@@ -71,7 +71,7 @@ struct gs_precheck {
 	gs_envelope        *env;      /* decoded envelopes, n */
 	const gs_envelope **ptr;      /* env[i], or NULL: not checked */
 	int8_t             *verdict;  /* 1 good, 0 bad, -1 not checked */
-	bool                started, done;
+	bool                started;  /* a job is out on the pool */
 };
 
 /* Decodes bufs[0..n), looks each id up in t (read only; t may be closed
