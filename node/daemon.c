@@ -811,6 +811,7 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 	    c->timeout_ms };
 	struct sigaction sa;
 	struct daemon d;
+	struct sockaddr_un ua;
 	gs_txn *t = NULL;
 	long poll_ms = (long)(c->heartbeat_ms / 4);
 	int lockfd = -1, rc;
@@ -947,14 +948,8 @@ gs_daemon_run(gs_node *n, const char *dir, const struct gs_config *c,
 		}
 	}
 	(void)gs_sync_stop(d.sync, gs_hlc_now_ms());
-	if (d.control >= 0) {
-		char f[PATH_MAX];
-
-		/* A stale socket file would make every CLI write wait for a
-		 * daemon that is not there. */
-		snprintf(f, sizeof(f), "%s/%s", dir, GS_DAEMON_CONTROL_FILE);
-		unlink(f);
-	}
+	if (d.control >= 0 && control_addr(dir, &ua) == 0)
+		unlink(ua.sun_path);   /* nobody listens on it any more */
 	if (rc == 0)
 		logmsg("info", "node %s stopped", gs_node_path(n));
 out:
