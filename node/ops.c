@@ -110,6 +110,31 @@ gs_ops_write(gs_node *n, Gs__Change *c, uint8_t id[GS_ID_BYTES], char *err,
 }
 
 int
+gs_ops_seal(gs_node *n, Gs__Change *c, uint64_t seq,
+    const uint8_t *prev, uint64_t *hlc, uint8_t **env, size_t *len,
+    uint8_t id[GS_ID_BYTES], const char **why)
+{
+	int rc;
+
+	c->version = GS_CHANGE_VERSION;
+	c->signer = (char *)(uintptr_t)gs_node_path(n);
+	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(n);
+	c->origin.len = GS_KEY_BYTES;
+	c->seq = seq + 1;
+	c->prev.data = seq > 0 ? (uint8_t *)(uintptr_t)prev : NULL;
+	c->prev.len = seq > 0 ? GS_ID_BYTES : 0;
+	c->hlc = *hlc = gs_hlc_send(*hlc, gs_hlc_now_ms());
+	rc = gs_change_seal(c, gs_node_secret(n), env, len, id, why);
+	/* The borrowed fields are in the sealed bytes now. */
+	c->signer = NULL;
+	c->origin.data = NULL;
+	c->origin.len = 0;
+	c->prev.data = NULL;
+	c->prev.len = 0;
+	return rc;
+}
+
+int
 gs_ops_write_once(gs_node *n, Gs__Change *c, struct gs_ops_request *req,
     uint8_t id[GS_ID_BYTES], char *err, size_t cap)
 {
@@ -174,15 +199,7 @@ gs_ops_write_once(gs_node *n, Gs__Change *c, struct gs_ops_request *req,
 		goto out;
 	if ((rc = gs_meta_get_u64(t, "hlc", &hlc)) != 0 && rc != GS_ENOTFOUND)
 		goto out;
-	c->version = GS_CHANGE_VERSION;
-	c->signer = (char *)(uintptr_t)gs_node_path(n);
-	c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(n);
-	c->origin.len = GS_KEY_BYTES;
-	c->seq = seq + 1;
-	c->prev.data = seq > 0 ? prev : NULL;
-	c->prev.len = seq > 0 ? GS_ID_BYTES : 0;
-	c->hlc = gs_hlc_send(hlc, gs_hlc_now_ms());
-	rc = gs_change_seal(c, gs_node_secret(n), &env, &len, id, &why);
+	rc = gs_ops_seal(n, c, seq, prev, &hlc, &env, &len, id, &why);
 	if (rc != 0) {
 		snprintf(err, cap, "%s", why ? why : gs_strerror(rc));
 		goto out;
@@ -222,12 +239,7 @@ gs_ops_write_once(gs_node *n, Gs__Change *c, struct gs_ops_request *req,
 out:
 	gs_txn_abort(&t);
 	free(env);
-	c->origin.data = NULL;
-	c->origin.len = 0;
-	c->prev.data = NULL;
-	c->prev.len = 0;
 	c->version = 0;
-	c->signer = NULL;
 	c->seq = 0;
 	c->hlc = 0;
 	if (rc != 0)

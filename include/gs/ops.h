@@ -31,6 +31,17 @@
 int gs_ops_write(gs_node *n, Gs__Change *draft, uint8_t id[GS_ID_BYTES],
     char *err, size_t errcap);
 
+/* Stamps draft c as this node's change seq + 1 (version, signer, origin,
+ * seq, prev: the id of change seq, NULL when seq is 0; hlc after *hlc,
+ * which it advances) and seals it: *env (malloc'd), *len, id. The
+ * borrowed signer, origin and prev are cleared again; seq and hlc stay.
+ * gs_ops_write uses it for one change in a transaction; bulk writers
+ * (tests/bench) for many, chaining seq, prev and hlc. 0 or
+ * gs_change_seal's error with *why. */
+int gs_ops_seal(gs_node *n, Gs__Change *c, uint64_t seq,
+    const uint8_t *prev, uint64_t *hlc, uint8_t **env, size_t *len,
+    uint8_t id[GS_ID_BYTES], const char **why);
+
 #define GS_REQUEST_ID_MAX_BYTES 64
 
 /* A client's request id (CLI --request-id, HTTP Idempotency-Key): a

@@ -6,10 +6,11 @@
  * transaction and rewrites DIR/own.seq (two fsyncs, about a millisecond
  * here), far too slow to pre-make 100,000 changes. bench_write_many does
  * what ops does for a whole batch at once: it reads the origin's seq, prev
- * and HLC from meta, fills and seals each draft in turn (seq + 1, prev =
- * the id just made, a fresh HLC), applies them all with gs_apply_batch in
- * one write transaction (apply advances own_seq, own_prev and hlc for
- * changes of this node's origin), commits, then writes the own-seq mark.
+ * and HLC from meta, seals each draft in turn with gs_ops_seal (the one
+ * gs_ops_write uses), chaining seq, prev and HLC, applies them all with
+ * gs_apply_batch in one write transaction (apply advances own_seq,
+ * own_prev and hlc for changes of this node's origin), commits, then
+ * writes the own-seq mark.
  * The changes are exactly what gs_ops_write would have made; only the
  * transaction boundaries differ.
  */
@@ -27,6 +28,7 @@
 #include "gs/error.h"
 #include "gs/hlc.h"
 #include "gs/node.h"
+#include "gs/ops.h"
 #include "gs/store.h"
 
 static inline double
@@ -81,24 +83,8 @@ bench_write_many(gs_node *node, Gs__Change **drafts, size_t n,
 		goto out;
 	rc = 0;
 	for (size_t i = 0; i < n; i++) {
-		Gs__Change *c = drafts[i];
-
-		c->version = GS_CHANGE_VERSION;
-		c->signer = (char *)(uintptr_t)gs_node_path(node);
-		c->origin.data = (uint8_t *)(uintptr_t)gs_node_key(node);
-		c->origin.len = GS_KEY_BYTES;
-		c->seq = seq + 1;
-		c->prev.data = seq > 0 ? prev : NULL;
-		c->prev.len = seq > 0 ? GS_ID_BYTES : 0;
-		hlc = gs_hlc_send(hlc, gs_hlc_now_ms());
-		c->hlc = hlc;
-		rc = gs_change_seal(c, gs_node_secret(node), &bufs[i],
+		rc = gs_ops_seal(node, drafts[i], seq, prev, &hlc, &bufs[i],
 		    &lens[i], id, &why);
-		c->origin.data = NULL;
-		c->origin.len = 0;
-		c->prev.data = NULL;
-		c->prev.len = 0;
-		c->signer = NULL;
 		if (rc != 0) {
 			fprintf(stderr, "seal: %s\n", why ? why : gs_strerror(rc));
 			goto out;
