@@ -48,11 +48,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		fz_die("sodium_init", EIO);
-	fz_env_setup();
-	fz_world();
-	snprintf(dir, sizeof(dir), "%s/town", fz_tmpdir("apply"));
+	snprintf(dir, sizeof(dir), "%s/town", fz_start("apply"));
 	node = fz_node_make(dir, FZ_C, 5);
 	verbose = getenv("FZ_VERBOSE") != NULL;
 	return 0;

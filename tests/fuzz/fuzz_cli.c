@@ -44,11 +44,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		fz_die("sodium_init", EIO);
-	fz_env_setup();
-	fz_world();
-	base = fz_tmpdir("cli");
+	base = fz_start("cli");
 	snprintf(dirs[0], sizeof(dirs[0]), "%s/village", base);
 	snprintf(dirs[1], sizeof(dirs[1]), "%s/town", base);
 	for (int i = 0; i < 2; i++) {

@@ -696,6 +696,18 @@ fz_env_setup(void)
 	unsetenv("GRIDNODE_DATA");
 }
 
+/* The start of every harness that needs the world: libsodium, the
+ * environment, the world's keys and changes; returns its temp dir. */
+static inline const char *
+fz_start(const char *name)
+{
+	if (sodium_init() < 0)
+		fz_die("sodium_init", EIO);
+	fz_env_setup();
+	fz_world();
+	return fz_tmpdir(name);
+}
+
 /* Reads a big-endian u16 length and that many bytes from *p (n left);
  * false when not even a length is left. */
 static inline bool

@@ -41,11 +41,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		fz_die("sodium_init", EIO);
-	fz_env_setup();
-	fz_world();
-	base = fz_tmpdir("config");
+	base = fz_start("config");
 	snprintf(file, sizeof(file), "%s/input", base);
 	snprintf(join_dir, sizeof(join_dir), "%s/village", base);
 	snprintf(imp_dir, sizeof(imp_dir), "%s/town", base);

@@ -66,11 +66,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		fz_die("sodium_init", EIO);
-	fz_env_setup();
-	fz_world();
-	snprintf(dir, sizeof(dir), "%s/town", fz_tmpdir("http"));
+	snprintf(dir, sizeof(dir), "%s/town", fz_start("http"));
 	n = fz_node_make(dir, FZ_C, fz_nhist);
 	if ((rc = gs_operators_add(dir, "值班员", token)) != 0)
 		fz_die("gs_operators_add", rc);

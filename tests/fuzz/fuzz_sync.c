@@ -46,11 +46,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
-	if (sodium_init() < 0)
-		fz_die("sodium_init", EIO);
-	fz_env_setup();
-	fz_world();
-	snprintf(dir, sizeof(dir), "%s/town", fz_tmpdir("sync"));
+	snprintf(dir, sizeof(dir), "%s/town", fz_start("sync"));
 	n = fz_node_make(dir, FZ_C, fz_nhist);
 	gs_node_close(&n);
 	fz_snap_save(dir, &snap);
